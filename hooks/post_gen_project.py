@@ -1,0 +1,83 @@
+"""Finish the generated monorepo: prune options that were not chosen, record the answers,
+generate CODEOWNERS.
+
+``main()`` reads as a decision table; each step is a small function the unit tests call
+directly. No network calls: everything here works offline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+# Rendered by cookiecutter (see pre_gen_project.py for why it is data in a raw string).
+ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+
+# Paths (relative to the generated repo) that exist only for an option. Keep these lists
+# in step with the template: tests assert the exact generated file set for every combination.
+POLYAXON_PATHS = (
+    "scripts/polyaxon.py",
+    "scripts/commands/polyaxon_sync.py",
+    "components/polyaxon-job",
+    "tests/test_polyaxon.py",
+    "tests/helpers/polyaxon_sandbox.py",
+    "{package}/polyaxon.py",
+    "pipelines/price-suggestion/explore_on_polyaxon.py",
+)
+EXAMPLE_PROJECT_PATHS = (
+    "projects/price-suggestion.yml",
+    "pipelines/price-suggestion",
+    "tests/test_price_suggestion.py",
+)
+
+
+def remove_paths(root: Path, relative_paths: tuple[str, ...], package: str) -> None:
+    """Delete files or folders; a path the template does not have (yet) is not an error."""
+    for relative in relative_paths:
+        path = root / relative.format(package=package)
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def recorded_answers(answers: dict) -> dict:
+    """The answers a later `cruft link` / `cruft update` needs: the questions only, no
+    derived values (they are derived again) and no cookiecutter bookkeeping."""
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
+
+
+def write_answers(root: Path, answers: dict) -> None:
+    text = json.dumps(recorded_answers(answers), indent=2, sort_keys=True) + "\n"
+    (root / ".cookiecutter.json").write_text(text, encoding="utf-8")
+
+
+def generate_codeowners(root: Path) -> None:
+    """Render .github/CODEOWNERS with the repo's own tool, so the hook and CI agree."""
+    sys.path.insert(0, str(root))
+    try:
+        from scripts.codeowners import write_codeowners
+    finally:
+        sys.path.pop(0)
+    write_codeowners(root)
+
+
+def main(root: Path | None = None, answers: dict | None = None) -> int:
+    root = root or Path.cwd()
+    answers = answers if answers is not None else json.loads(ANSWERS_JSON)
+    package = answers["package_name"]
+
+    if not answers["include_polyaxon"]:
+        remove_paths(root, POLYAXON_PATHS, package)
+    if not answers["include_example_project"]:
+        remove_paths(root, EXAMPLE_PROJECT_PATHS, package)
+    write_answers(root, answers)
+    if (root / "scripts" / "codeowners.py").exists():
+        generate_codeowners(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

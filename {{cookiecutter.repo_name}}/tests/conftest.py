@@ -1,0 +1,5 @@
+"""Shared fixtures. Fixture modules live in tests/helpers/ and tests/servers/."""
+
+pytest_plugins = [
+    "tests.helpers.git_repos",
+]
