@@ -1,0 +1,46 @@
+"""Bake, then run the generated repo's own checks: what a platform engineer does first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import COMBINATIONS, bake_ok
+
+SUITE_COMBINATIONS = ["defaults", "everything-flipped"]
+
+
+def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, check=False,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SUITE_COMBINATIONS)
+def test_generated_test_suite_passes(cookies, name):
+    """The generated suite, run with this environment's Python (same pinned versions)."""
+    root = bake_ok(cookies, COMBINATIONS[name])
+    result = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], root)
+    tail = (result.stdout + result.stderr)[-6000:]
+    assert result.returncode == 0, tail
+    assert " passed" in result.stdout
+
+
+@pytest.mark.slow
+def test_make_setup_and_make_test_right_after_generation(cookies):
+    """The README promise, for real: a fresh .venv from the pinned pyproject, then the suite
+    and the linters through the generated Makefile."""
+    if shutil.which("make") is None:
+        pytest.fail("make is not installed")
+    root = bake_ok(cookies, {})
+    python = Path(sys.base_prefix) / "bin" / "python3"
+    for target in ("setup", "lint", "test"):
+        result = run(["make", target, f"PYTHON={python}"], root)
+        assert result.returncode == 0, f"make {target}:\n{(result.stdout + result.stderr)[-6000:]}"
