@@ -1,0 +1,108 @@
+"""``compile``: build KFP specs for all, changed or selected pipelines."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts.errors import ProblemsFound, UsageError
+from scripts.repo import Pipeline, Repo
+
+HELP = (
+    "compile pipelines to build/pipelines/<project>/<pipeline>.yaml and write build/compile.json"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "selectors",
+        nargs="*",
+        metavar="SELECTOR",
+        help="<project>/<pipeline> or <project> (all its pipelines)",
+    )
+    parser.add_argument("--all", action="store_true", help="compile every pipeline in the repo")
+    parser.add_argument(
+        "--changed",
+        action="store_true",
+        help="compile the pipelines affected since --base (see `changed`)",
+    )
+    parser.add_argument("--base", metavar="REF", help="base git reference for --changed")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("build"),
+        metavar="DIR",
+        help="output folder, relative to the repo root (default: build)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="compile in N processes forked after kfp is imported (default: 1; worth it from "
+        "about a hundred pipelines, see benchmarks/compile_publish.py)",
+    )
+
+
+def changed_pipelines(repo: Repo, base: str) -> list[Pipeline]:
+    """The pipelines change detection reports as affected (deleted ones are never compiled)."""
+    from scripts import changed
+
+    report = changed.find_changes(repo, base=base)
+    return sorted(p for p in (repo_pipeline(repo, item) for item in report.pipelines) if p)
+
+
+def repo_pipeline(repo: Repo, item: object) -> Pipeline | None:
+    """Accept what change detection returns: Pipeline objects or repo-relative paths."""
+    from scripts.repo import pipeline_from_path
+
+    if isinstance(item, Pipeline):
+        path = item.path
+    else:
+        path = getattr(item, "path", item)
+    pipeline = pipeline_from_path(str(path))
+    return pipeline if pipeline and (repo.root / pipeline.path).is_file() else None
+
+
+def select_pipelines(repo: Repo, args: argparse.Namespace) -> list[Pipeline]:
+    modes = sum([bool(args.all), bool(args.changed), bool(args.selectors)])
+    if modes != 1:
+        raise UsageError(
+            "say what to compile: --all, --changed --base REF, or one or more SELECTORs "
+            "(exactly one of these)"
+        )
+    if args.base and not args.changed:
+        raise UsageError("--base only goes with --changed")
+    if args.all:
+        return repo.pipelines()
+    if args.changed:
+        if not args.base:
+            raise UsageError("--changed needs --base REF (e.g. --base origin/main)")
+        return changed_pipelines(repo, args.base)
+    return repo.select(args.selectors)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scripts.compile import compile_pipelines, write_index
+    from scripts.output import Reporter
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    repo = Repo.discover(args.repo)
+    pipelines = select_pipelines(repo, args)
+    out_dir = args.out if args.out.is_absolute() else repo.root / args.out
+    result = compile_pipelines(repo.root, pipelines, out_dir, jobs=args.jobs)
+    index = write_index(out_dir, result)
+    reporter = Reporter()
+    shown = out_dir.relative_to(repo.root) if out_dir.is_relative_to(repo.root) else out_dir
+    for item in result.compiled:
+        print(f"compiled {item.selector} -> {shown / item.output}")
+    print(
+        f"{len(result.compiled)} compiled, {len(result.failed)} failed; index: "
+        f"{shown / index.name}"
+    )
+    if result.failed:
+        raise ProblemsFound(result.problems)
+    if not pipelines:
+        reporter.info("nothing to compile")
+    return 0

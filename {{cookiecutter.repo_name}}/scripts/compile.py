@@ -1,0 +1,266 @@
+"""Compile pipelines to KFP IR YAML and record what was built in ``compile.json``.
+
+Output layout (``--out build`` by default)::
+
+    build/pipelines/<project>/<pipeline>.yaml   one spec per pipeline
+    build/compile.json                          the index publish reads
+
+Why it looks like this:
+
+- kfp is imported once per process and every pipeline is compiled in that process; running the
+  ``kfp dsl compile`` CLI per pipeline pays the ~0.6 s import each time (see
+  ``benchmarks/compile_publish.py``).
+- The KFP record name ``<project>-<pipeline>`` and display name ``<project>/<pipeline>`` are set
+  at compile time (``pipeline_name`` / ``pipeline_display_name``), so the author's
+  ``@dsl.pipeline(name=...)`` cannot make two pipelines collide on the server.
+- Each pipeline is independent: one that fails to import or compile becomes a Problem with its
+  file and line; the others still compile and the command exits 1 at the end.
+- Output is byte-for-byte reproducible: the compiler is deterministic for a pinned SDK, files are
+  written whole (temporary file, then rename) and ``compile.json`` has sorted keys, repo-relative
+  paths and no timestamps.
+- ``sha256`` in ``compile.json`` ignores the ``sdkVersion:`` line so a pure SDK bump that changes
+  nothing else keeps the digest (the same normalisation publish uses to compare specs).
+
+``compile.json`` schema (version 1)::
+
+    {"schema": 1,
+     "kfp_version": "2.17.0",
+     "pipelines": [{"selector": "p/train_model", "project": "p", "pipeline": "train_model",
+                    "name": "p-train-model", "display_name": "p/train_model",
+                    "source": "pipelines/p/train_model.py",
+                    "output": "pipelines/p/train_model.yaml",   # relative to compile.json
+                    "sha256": "<hex>"}],
+     "failed": [{"selector": "p/broken", "source": "pipelines/p/broken.py", "line": 3,
+                 "message": "..."}]}
+
+Both lists are sorted by source path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from scripts.errors import Problem
+from scripts.repo import Pipeline
+
+COMPILE_INDEX = "compile.json"
+SCHEMA_VERSION = 1
+# The server checks every uploaded spec's pipelineInfo.name against this (reference §3); the
+# compiler does not check a name passed as pipeline_name=, so we do.
+SPEC_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+SDK_VERSION_LINE = re.compile(rb"^sdkVersion:[^\n]*\n?", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CompiledPipeline:
+    selector: str
+    project: str
+    pipeline: str
+    name: str
+    display_name: str
+    source: str
+    output: str  # relative to the folder holding compile.json
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FailedPipeline:
+    selector: str
+    source: str
+    line: int | None
+    message: str
+
+    def problem(self) -> Problem:
+        return Problem(self.source, self.line, self.message)
+
+
+@dataclass
+class CompileResult:
+    compiled: list[CompiledPipeline] = field(default_factory=list)
+    failed: list[FailedPipeline] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [failure.problem() for failure in self.failed]
+
+
+def spec_digest(spec: bytes) -> str:
+    """sha256 of a compiled spec with its ``sdkVersion:`` line removed."""
+    return hashlib.sha256(SDK_VERSION_LINE.sub(b"", spec)).hexdigest()
+
+
+def output_relpath(pipeline: Pipeline) -> str:
+    return f"pipelines/{pipeline.project}/{pipeline.name}.yaml"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing: a crash never leaves a truncated spec behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeline | FailedPipeline:
+    """Discover and compile one pipeline; every expected failure becomes a FailedPipeline."""
+    from kfp import compiler
+
+    from scripts.discovery import DiscoveryError, describe_exception, discover
+
+    if not SPEC_NAME.match(pipeline.kfp_name):
+        return FailedPipeline(
+            pipeline.selector,
+            pipeline.path,
+            None,
+            f"KFP pipeline name {pipeline.kfp_name!r} is invalid (KFP accepts lowercase letters, "
+            "digits and '-', at most 128) — rename the module or project folder",
+        )
+    try:
+        found = discover(root, pipeline)
+    except DiscoveryError as error:
+        return FailedPipeline(pipeline.selector, pipeline.path, error.line, error.message)
+    relative = output_relpath(pipeline)
+    target = out_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The compiler writes the file itself and picks the format from the suffix: compile to a
+    # private temporary .yaml next to the target, then rename it over the target.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".compile-", suffix=".yaml")
+    os.close(handle)
+    try:
+        compiler.Compiler().compile(
+            found.function,
+            temporary,
+            pipeline_name=pipeline.kfp_name,
+            pipeline_display_name=pipeline.display_name,
+        )
+        data = Path(temporary).read_bytes()
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except Exception as error:
+        Path(temporary).unlink(missing_ok=True)
+        return FailedPipeline(
+            pipeline.selector,
+            pipeline.path,
+            found.line,
+            f"cannot compile {found.function.name!r}: {describe_exception(error)}",
+        )
+    return CompiledPipeline(
+        selector=pipeline.selector,
+        project=pipeline.project,
+        pipeline=pipeline.name,
+        name=pipeline.kfp_name,
+        display_name=pipeline.display_name,
+        source=pipeline.path,
+        output=relative,
+        sha256=spec_digest(data),
+    )
+
+
+# State for worker processes (set before the pool forks, inherited by the children).
+_WORKER: dict[str, Path] = {}
+
+
+def _init_worker(root: Path, out_dir: Path) -> None:
+    _WORKER.update(root=root, out=out_dir)
+
+
+def _compile_in_worker(pipeline: Pipeline) -> CompiledPipeline | FailedPipeline:
+    return compile_one(_WORKER["root"], _WORKER["out"], pipeline)
+
+
+def _compile_in_processes(
+    root: Path, out_dir: Path, pipelines: list[Pipeline], jobs: int
+) -> Iterator[CompiledPipeline | FailedPipeline]:
+    """Compile in ``jobs`` forked processes that inherit the already imported kfp.
+
+    fork shares the parent's imports for free, so each worker does not pay ``import kfp`` again.
+    fork is unsafe in a process that has started threads (a test server, a thread pool), so
+    then the pool uses forkserver, which imports kfp once in the server and forks from there.
+    """
+    import multiprocessing
+
+    import kfp.compiler  # noqa: F401  (imported before forking, so the children inherit it)
+
+    _init_worker(root, out_dir)
+    if threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["kfp.compiler", "scripts.compile", "scripts.discovery"])
+    chunk = max(1, len(pipelines) // (jobs * 4))
+    with context.Pool(jobs, initializer=_init_worker, initargs=(root, out_dir)) as pool:
+        yield from pool.imap(_compile_in_worker, pipelines, chunksize=chunk)
+
+
+def compile_pipelines(
+    root: Path, pipelines: Iterable[Pipeline], out_dir: Path, *, jobs: int = 1
+) -> CompileResult:
+    """Compile ``pipelines`` into ``out_dir``; results in path order whatever ``jobs`` is."""
+    root = Path(root).resolve()
+    out_dir = Path(out_dir).resolve()
+    ordered = sorted(set(pipelines))
+    result = CompileResult()
+    if jobs > 1 and len(ordered) > 1:
+        outcomes: Iterable[CompiledPipeline | FailedPipeline] = _compile_in_processes(
+            root, out_dir, ordered, min(jobs, len(ordered))
+        )
+    else:
+        outcomes = (compile_one(root, out_dir, pipeline) for pipeline in ordered)
+    for outcome in outcomes:
+        if isinstance(outcome, CompiledPipeline):
+            result.compiled.append(outcome)
+        else:
+            result.failed.append(outcome)
+    return result
+
+
+def index_document(result: CompileResult) -> dict:
+    from kfp import __version__ as kfp_version
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "kfp_version": kfp_version,
+        "pipelines": [asdict(item) for item in sorted(result.compiled, key=lambda c: c.source)],
+        "failed": [asdict(item) for item in sorted(result.failed, key=lambda f: f.source)],
+    }
+
+
+def write_index(out_dir: Path, result: CompileResult) -> Path:
+    path = Path(out_dir) / COMPILE_INDEX
+    text = json.dumps(index_document(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    _write_atomically(path, text.encode("utf-8"))
+    return path
+
+
+def read_index(out_dir: Path) -> dict:
+    """``compile.json`` as written by ``write_index``; a missing or foreign file is a ConfigError
+    that says to run compile first."""
+    from scripts.errors import ConfigError
+
+    path = Path(out_dir) / COMPILE_INDEX
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no compile output — run `python -m scripts compile` first "
+            "(or pass --build DIR)"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path}: unreadable ({error}) — rerun compile") from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA_VERSION:
+        raise ConfigError(f"{path}: not a compile.json of schema {SCHEMA_VERSION} — rerun compile")
+    return document
