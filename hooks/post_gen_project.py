@@ -74,8 +74,7 @@ def main(root: Path | None = None, answers: dict | None = None) -> int:
     if not answers["include_example_project"]:
         remove_paths(root, EXAMPLE_PROJECT_PATHS, package)
     write_answers(root, answers)
-    if (root / "scripts" / "codeowners.py").exists():
-        generate_codeowners(root)
+    generate_codeowners(root)
     return 0
 
 

@@ -19,7 +19,7 @@ from scripts.output import Reporter
 
 # Subcommands in the order --help lists them: the module name in scripts/commands/, and the
 # command name users type (module names use "_" where commands use "-").
-COMMANDS: tuple[str, ...] = ("compile",)
+COMMANDS: tuple[str, ...] = ("validate", "codeowners", "compile", "publish", "new_project")
 
 
 def command_name(module_name: str) -> str:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scripts.errors import ConfigError
-from scripts.yaml_io import load_yaml_mapping
+from scripts.errors import ConfigError, Problem
+from scripts.yaml_io import YamlError, load_yaml_mapping
 
 ENVIRONMENTS_FILE = "environments.yml"
 OVERRIDES = {
@@ -77,3 +77,18 @@ def load_environment(root: Path, name: str, environ: dict[str, str] | None = Non
             if key in known and key != "kfp_host"
         },
     )
+
+
+def environments_problems(root: Path) -> list[Problem]:
+    """Every problem of environments.yml against ``schemas/environments.schema.json``.
+
+    ``validate`` reports these for the whole file; ``load_environment`` stays lenient about the
+    environments it is not asked for, so a broken prod entry does not stop a dev publish.
+    """
+    from scripts.schema_check import load_schema, schema_problems
+
+    try:
+        document = load_yaml_mapping(root / ENVIRONMENTS_FILE, display_path=ENVIRONMENTS_FILE)
+    except YamlError as error:
+        return error.problems()
+    return schema_problems(document, load_schema(root, "environments.schema.json"))
