@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.helpers.git_repos",
+    "tests.helpers.docker_services",
 ]
