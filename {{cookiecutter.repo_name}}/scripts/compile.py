@@ -31,9 +31,12 @@ Why it looks like this:
                     "output": "pipelines/p/train_model.yaml",   # relative to compile.json
                     "sha256": "<hex>"}],
      "failed": [{"selector": "p/broken", "source": "pipelines/p/broken.py", "line": 3,
-                 "message": "..."}]}
+                 "message": "..."}],
+     "projects": ["p"]}
 
-Both lists are sorted by source path.
+``pipelines`` and ``failed`` are sorted by source path. ``projects`` (sorted) are the projects
+publish syncs experiments for: those of the selected pipelines, every project with ``--all``,
+and with ``--changed`` also those whose manifests changed.
 """
 
 from __future__ import annotations
@@ -86,6 +89,9 @@ class FailedPipeline:
 class CompileResult:
     compiled: list[CompiledPipeline] = field(default_factory=list)
     failed: list[FailedPipeline] = field(default_factory=list)
+    # Projects whose KFP side (experiments, Polyaxon) publish should sync: those of the
+    # selected pipelines plus, with --changed, those whose manifests changed.
+    projects: set[str] = field(default_factory=set)
 
     @property
     def problems(self) -> list[Problem]:
@@ -236,6 +242,11 @@ def index_document(result: CompileResult) -> dict:
         "kfp_version": kfp_version,
         "pipelines": [asdict(item) for item in sorted(result.compiled, key=lambda c: c.source)],
         "failed": [asdict(item) for item in sorted(result.failed, key=lambda f: f.source)],
+        "projects": sorted(
+            result.projects
+            | {item.project for item in result.compiled}
+            | {item.selector.partition("/")[0] for item in result.failed}
+        ),
     }
 
 

@@ -170,9 +170,7 @@ def find_pipeline_function(module: types.ModuleType, pipeline: Pipeline) -> Disc
         attribute, function = candidates[0]
         return DiscoveredPipeline(pipeline, function, _definition_line(function))
     if not candidates:
-        hint = (
-            f"; it has components only ({', '.join(sorted(components))})" if components else ""
-        )
+        hint = f"; it has components only ({', '.join(sorted(components))})" if components else ""
         raise DiscoveryError(
             f"no @dsl.pipeline function found{hint} — define exactly one pipeline per module "
             "(helper modules start with '_')",

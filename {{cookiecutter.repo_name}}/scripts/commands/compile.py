@@ -8,9 +8,7 @@ from pathlib import Path
 from scripts.errors import ProblemsFound, UsageError
 from scripts.repo import Pipeline, Repo
 
-HELP = (
-    "compile pipelines to build/pipelines/<project>/<pipeline>.yaml and write build/compile.json"
-)
+HELP = "compile pipelines to build/pipelines/<project>/<pipeline>.yaml and write build/compile.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,27 +42,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def changed_pipelines(repo: Repo, base: str) -> list[Pipeline]:
-    """The pipelines change detection reports as affected (deleted ones are never compiled)."""
+def changed_selection(repo: Repo, base: str) -> tuple[list[Pipeline], set[str]]:
+    """The pipelines change detection reports as affected (deleted ones are never compiled),
+    and the projects it reports (manifest changes included)."""
     from scripts import changed
 
     report = changed.find_changes(repo, base=base)
-    return sorted(p for p in (repo_pipeline(repo, item) for item in report.pipelines) if p)
+    pipelines = sorted(p for p in (repo_pipeline(repo, item) for item in report.pipelines) if p)
+    return pipelines, set(report.projects)
 
 
 def repo_pipeline(repo: Repo, item: object) -> Pipeline | None:
     """Accept what change detection returns: Pipeline objects or repo-relative paths."""
     from scripts.repo import pipeline_from_path
 
-    if isinstance(item, Pipeline):
-        path = item.path
-    else:
-        path = getattr(item, "path", item)
+    path = getattr(item, "path", item)
     pipeline = pipeline_from_path(str(path))
     return pipeline if pipeline and (repo.root / pipeline.path).is_file() else None
 
 
-def select_pipelines(repo: Repo, args: argparse.Namespace) -> list[Pipeline]:
+def select_pipelines(repo: Repo, args: argparse.Namespace) -> tuple[list[Pipeline], set[str]]:
+    """The pipelines to compile and the projects publish should sync afterwards."""
     modes = sum([bool(args.all), bool(args.changed), bool(args.selectors)])
     if modes != 1:
         raise UsageError(
@@ -74,12 +72,12 @@ def select_pipelines(repo: Repo, args: argparse.Namespace) -> list[Pipeline]:
     if args.base and not args.changed:
         raise UsageError("--base only goes with --changed")
     if args.all:
-        return repo.pipelines()
+        return repo.pipelines(), set(repo.project_names())
     if args.changed:
         if not args.base:
             raise UsageError("--changed needs --base REF (e.g. --base origin/main)")
-        return changed_pipelines(repo, args.base)
-    return repo.select(args.selectors)
+        return changed_selection(repo, args.base)
+    return repo.select(args.selectors), set()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,17 +87,17 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     repo = Repo.discover(args.repo)
-    pipelines = select_pipelines(repo, args)
+    pipelines, projects = select_pipelines(repo, args)
     out_dir = args.out if args.out.is_absolute() else repo.root / args.out
     result = compile_pipelines(repo.root, pipelines, out_dir, jobs=args.jobs)
+    result.projects |= projects
     index = write_index(out_dir, result)
     reporter = Reporter()
     shown = out_dir.relative_to(repo.root) if out_dir.is_relative_to(repo.root) else out_dir
     for item in result.compiled:
         print(f"compiled {item.selector} -> {shown / item.output}")
     print(
-        f"{len(result.compiled)} compiled, {len(result.failed)} failed; index: "
-        f"{shown / index.name}"
+        f"{len(result.compiled)} compiled, {len(result.failed)} failed; index: {shown / index.name}"
     )
     if result.failed:
         raise ProblemsFound(result.problems)
