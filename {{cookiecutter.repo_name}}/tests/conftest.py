@@ -2,5 +2,6 @@
 
 pytest_plugins = [
     "tests.helpers.git_repos",
+    "tests.helpers.pipeline_repos",
     "tests.helpers.docker_services",
 ]
