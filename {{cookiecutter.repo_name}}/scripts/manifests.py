@@ -108,9 +108,7 @@ def project_from_document(document: YamlDocument, *, stem: str) -> Project:
     ):
         raise broken(("owners",), "owners must be a list of {github: '@user' or '@org/team'}")
     namespaces = value.get("namespaces") or {}
-    if not isinstance(namespaces, dict) or not all(
-        isinstance(v, str) for v in namespaces.values()
-    ):
+    if not isinstance(namespaces, dict) or not all(isinstance(v, str) for v in namespaces.values()):
         raise broken(("namespaces",), "namespaces must map environment names to namespaces")
     components = value.get("components") or []
     if not isinstance(components, list) or not all(
@@ -146,7 +144,7 @@ def manifest_document_problems(document: YamlDocument, *, stem: str, schema: dic
         problems.append(Problem(document.path, document.line_of(key_path), message))
 
     name = value.get("name")
-    if isinstance(name, str) and name != stem:
+    if isinstance(name, str) and PROJECT_NAME.match(name) and name != stem:
         at(
             ("name",),
             f"name {name!r} differs from the file name {stem!r} — rename the file to "
@@ -246,8 +244,9 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
                 )
             )
         by_stem.setdefault(stem, document)
+    manifest_stems = {path.stem for path in repo.manifest_paths()}  # unreadable ones too
     for folder in repo.pipeline_dirs():
-        if folder.name not in by_stem:
+        if folder.name not in manifest_stems:
             problems.append(
                 Problem(
                     repo.relative(folder),
@@ -272,9 +271,11 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
                     "first pipeline (python -m scripts new-project creates both)",
                 )
             )
+        listed: set[str] = set()
         for index, component in enumerate(_list(value.get("components"))):
-            if not isinstance(component, str):
-                continue
+            if not isinstance(component, str) or component in listed:
+                continue  # a repeat within one list is the schema's "lists ... twice"
+            listed.add(component)
             line = document.line_of(("components", index))
             if component not in components:
                 problems.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from scripts.yaml_io import YamlError, parse_yaml
 
 EXAMPLE_PIPELINE = "example"
 DEFAULT_EXPERIMENTS = ("Default",)
+FIRST_AT_LINE = re.compile(r" \(first at line \d+\)")
 
 MANIFEST = string.Template(
     """\
@@ -197,7 +199,9 @@ def _check_manifest_text(repo: Repo, path: str, text: str, name: str) -> None:
     )
     if problems:
         # The lines point into a file that does not exist yet: name the flag values instead.
-        raise ProblemsFound([Problem("new-project", None, p.message) for p in problems])
+        raise ProblemsFound(
+            [Problem("new-project", None, FIRST_AT_LINE.sub("", p.message)) for p in problems]
+        )
 
 
 def write_planned(repo: Repo, files: list[PlannedFile]) -> None:

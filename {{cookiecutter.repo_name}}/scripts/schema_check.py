@@ -64,9 +64,9 @@ def type_name(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), "empty")
 
 
-def _with_hint(message: str, schema: dict[str, Any]) -> str:
+def _with_hint(message: str, schema: dict[str, Any], lead: str = "") -> str:
     hint = schema.get("description") if isinstance(schema, dict) else None
-    return f"{message} — {hint}" if hint else message
+    return f"{message} — {lead}{hint}" if hint else message
 
 
 def _unknown_key_message(key: str, allowed: list[str]) -> str:
@@ -97,7 +97,7 @@ def _problems_of_error(error: Any, document: YamlDocument) -> list[Problem]:
         properties = schema.get("properties", {})
         where = f"{label}: " if label else ""
         return [
-            at(path, _with_hint(f"{where}missing key {key!r}", properties.get(key, {})))
+            at(path, _with_hint(f"{where}missing key {key!r}", properties.get(key, {}), "add it: "))
             for key in missing
         ]
     if "propertyNames" in error.absolute_schema_path:
