@@ -19,12 +19,13 @@ from scripts.errors import Problem
 from scripts.manifests import manifest_problems
 from scripts.repo import Repo
 
-# Checks owned by other modules that report warnings, as (module, function) names. A function
-# takes the Repo and returns Problems (or names of components, turned into warnings here).
-# They are looked up at run time so validate works whether or not the module exists yet.
+# Checks owned by other modules that report warnings: (module, function, message). A function
+# takes the Repo and returns Problems (or names of components, which get the message here).
+# They are looked up at run time so validate works whether or not the module exists; the same
+# warning found twice is reported once.
 WARNING_CHECKS: tuple[tuple[str, str, str], ...] = (
     (
-        "scripts.images",
+        "scripts.image_pin",
         "unpinned_components",
         "the image is not pinned by digest — CI pins it on merge (python -m scripts images "
         "--pin); pin it yourself to test the exact image",
