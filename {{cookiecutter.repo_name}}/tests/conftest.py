@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.helpers.git_repos",
     "tests.helpers.pipeline_repos",
     "tests.helpers.docker_services",
+    "tests.servers.fixtures",
 ]

@@ -1,0 +1,223 @@
+"""A faithful Kubeflow Pipelines v2beta1 API server for tests and demos, on 127.0.0.1.
+
+It answers the endpoints `kfp.Client` and `python -m scripts publish` use, with the behaviour of
+the real API server at backend tag 2.17.0 as shared/reference/kfp-api.md documents it: uniqueness
+and both 409 body shapes, the first version `upload` creates, name and length validation, filter
+JSON, pagination, snake_case JSON with empty fields omitted, multi-user namespaces, a bearer-token
+front door and injected faults. The pieces live in `tests/servers/kfp_backend/`.
+
+In a test (or use the `kfp_server` fixture from tests/servers/fixtures.py):
+
+    with KfpApiServer(token="t0k3n") as server:
+        client = kfp.Client(host=server.url, existing_token="t0k3n")
+        server.fail_next(2)            # the next two requests get 503
+        ...
+        assert not [r for r in server.requests if r.is_write]
+
+From a shell (prints the URL, serves until Ctrl-C or SIGTERM):
+
+    python -m tests.servers.kfp_api --port 8888 --multi-user --token "$KFP_TOKEN" --latency-ms 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+from tests.servers.kfp_backend.gateway import Gateway, RecordedRequest
+from tests.servers.kfp_backend.handlers import Backend
+from tests.servers.kfp_backend.request import Request
+from tests.servers.kfp_backend.store import (
+    ExperimentRecord,
+    PipelineRecord,
+    RunRecord,
+    Store,
+    VersionRecord,
+)
+
+__all__ = ["KfpApiServer", "RecordedRequest", "main"]
+
+
+class KfpApiServer:
+    """The server, in a background thread. Thread-safe; every control method may be called
+    while clients are talking to it.
+
+    `require_namespace_for_pipelines` defaults to `multi_user`: an empty namespace on a pipeline
+    call is then a 400, as on servers started with REQUIRE_NAMESPACE_FOR_PIPELINES=true. Pass
+    False to get the stock behaviour, where "" means a shared pipeline.
+    """
+
+    def __init__(
+        self,
+        *,
+        multi_user: bool = False,
+        token: str | None = None,
+        latency: float = 0.0,
+        require_namespace_for_pipelines: bool | None = None,
+        port: int = 0,
+    ) -> None:
+        if require_namespace_for_pipelines is None:
+            require_namespace_for_pipelines = multi_user
+        self.backend = Backend(
+            multi_user=multi_user,
+            require_namespace_for_pipelines=require_namespace_for_pipelines,
+        )
+        self.gateway = Gateway(self.backend, token=token, latency=latency)
+        self._httpd = _HTTPServer(("127.0.0.1", port), self.gateway)
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> KfpApiServer:
+        # A short poll interval keeps stop() (and so every fixture teardown) fast.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="kfp-api-server",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> KfpApiServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- control surface ---------------------------------------------------------------------
+
+    def fail_next(self, count: int, status: int = 503, match: str | None = None) -> None:
+        """Answer the next `count` requests (whose path matches regex `match`) with `status`."""
+        self.gateway.fail_next(count, status, match)
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every answer by `seconds` (requests are served concurrently)."""
+        self.gateway.latency = seconds
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request so far, oldest first (a snapshot)."""
+        return self.gateway.requests()
+
+    def clear_requests(self) -> None:
+        self.gateway.clear_requests()
+
+    @property
+    def store(self) -> Store:
+        """The live state; hold `store.lock` while reading it from a test."""
+        return self.backend.store
+
+    @property
+    def pipelines(self) -> list[PipelineRecord]:
+        with self.store.lock:
+            return sorted(self.store.pipelines.values(), key=lambda p: p.created_at)
+
+    @property
+    def versions(self) -> list[VersionRecord]:
+        with self.store.lock:
+            return sorted(self.store.versions.values(), key=lambda v: v.created_at)
+
+    @property
+    def experiments(self) -> list[ExperimentRecord]:
+        with self.store.lock:
+            return sorted(self.store.experiments.values(), key=lambda e: e.created_at)
+
+    @property
+    def runs(self) -> list[RunRecord]:
+        with self.store.lock:
+            return sorted(self.store.runs.values(), key=lambda r: r.created_at)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+        self.gateway = gateway
+        super().__init__(address, _RequestHandler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps urllib3's pooled connections alive, as a real server does.
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_DELETE = do_PATCH = do_PUT = do_HEAD = do_GET
+
+    def _dispatch(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        request = Request(
+            method=self.command,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+        )
+        response = self.server.gateway.handle(request)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: tests read `KfpApiServer.requests` instead of a log."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.servers.kfp_api", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--multi-user", action="store_true", help="multi-user (namespaced) mode")
+    parser.add_argument("--token", help="require this bearer token on every request")
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay every answer")
+    args = parser.parse_args(argv)
+
+    server = KfpApiServer(
+        multi_user=args.multi_user, token=args.token, latency=args.latency_ms / 1000, port=args.port
+    )
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    with server:
+        mode = "multi-user" if args.multi_user else "single-user"
+        auth = "bearer token required" if args.token else "no auth"
+        print(server.url, flush=True)
+        print(f"KFP API test server ({mode}, {auth}); Ctrl-C to stop", file=sys.stderr, flush=True)
+        stopped.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
