@@ -71,7 +71,7 @@ class RetryPolicy:
 
 DEFAULT_RETRY = RetryPolicy()
 # The preflight fails fast: a wrong host should be one clear line within seconds.
-PREFLIGHT_RETRY = RetryPolicy(attempts=3, total_seconds=15.0)
+PREFLIGHT_RETRY = RetryPolicy(attempts=5, total_seconds=15.0)
 
 
 class KfpError(RemoteError):
@@ -346,6 +346,16 @@ class KfpApi:
                 f"{self.host} is a multi-user KFP: set the namespace to publish into "
                 "(environments.<env>.namespace in environments.yml, or KFP_NAMESPACE)"
             )
+        # The API server does not authenticate healthz (reference §4.3), so a missing or wrong
+        # credential would otherwise surface once per pipeline: probe with one cheap read.
+        self.call(
+            "list experiments (credentials check)",
+            self.client._experiment_api.experiment_service_list_experiments,
+            page_size=1,
+            **self._namespace_kwargs(),
+            _request_timeout=PREFLIGHT_TIMEOUT,
+            retry=PREFLIGHT_RETRY,
+        )
         return response
 
     # -- pipelines ------------------------------------------------------------------------

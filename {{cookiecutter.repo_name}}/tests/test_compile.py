@@ -17,6 +17,7 @@ from scripts.discovery import DiscoveryError, discover
 from scripts.repo import pipeline_from_path
 from tests.helpers.pipeline_repos import make_pipeline_repo, pipeline_source
 
+
 def compile_(repo_path: Path, *args: str) -> int:
     return cli.main(["compile", "--repo", str(repo_path), *args])
 
