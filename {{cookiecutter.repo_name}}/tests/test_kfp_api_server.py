@@ -540,6 +540,68 @@ def test_unknown_paths_and_methods_answer_like_grpc_gateway(kfp_server):
     assert (wrong_method.status, wrong_method.json["code"]) == (501, 12)
 
 
+# -- URL-based creates ---------------------------------------------------------------------------
+
+SPEC_URL = "https://storage.googleapis.com/acme-pipelines/demo.yaml"
+
+
+def test_create_pipeline_and_version_from_an_allowed_url(kfp_server, client, package):
+    from kfp_server_api import (
+        V2beta1CreatePipelineAndVersionRequest,
+        V2beta1Pipeline,
+        V2beta1PipelineVersion,
+        V2beta1Url,
+    )
+
+    kfp_server.serve_package_url(SPEC_URL, package.read_bytes())
+    request = V2beta1CreatePipelineAndVersionRequest(
+        pipeline=V2beta1Pipeline(name=PIPELINE),
+        pipeline_version=V2beta1PipelineVersion(package_url=V2beta1Url(pipeline_url=SPEC_URL)),
+    )
+    pipeline = client.pipelines.pipeline_service_create_pipeline_and_version(request)
+
+    (version,) = client.list_pipeline_versions(pipeline.pipeline_id).pipeline_versions
+    assert (pipeline.name, version.name) == (PIPELINE, PIPELINE)
+    assert version.package_url.pipeline_url == SPEC_URL
+
+    second = client.pipelines.pipeline_service_create_pipeline_version(
+        pipeline.pipeline_id,
+        V2beta1PipelineVersion(
+            pipeline_id=pipeline.pipeline_id,
+            name="v2",
+            package_url=V2beta1Url(pipeline_url=SPEC_URL),
+        ),
+    )
+    assert (second.name, second.package_url.pipeline_url) == ("v2", SPEC_URL)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://storage.googleapis.com/acme-pipelines/demo.yaml",  # https only
+        "https://storage.googleapis.com:8443/acme-pipelines/demo.yaml",  # default port only
+        "https://127.0.0.1/demo.yaml",  # not on the allowlist
+        "https://github.com/acme/never-served.yaml",  # allowed, but offline: DNS fails
+    ],
+)
+def test_package_urls_are_validated_like_the_real_server(kfp_server, package, url):
+    kfp_server.serve_package_url(url, package.read_bytes())
+    if "never-served" in url:
+        kfp_server.backend.package_urls.pop(url)
+    response = raw(
+        kfp_server,
+        "POST",
+        "/apis/v2beta1/pipelines/create",
+        body={
+            "pipeline": {"name": "p"},
+            "pipeline_version": {"package_url": {"pipeline_url": url}},
+        },
+    )
+    assert response.status == 400
+    assert response.json["details"][0]["message"] == "Pipeline URL validation failed"
+    assert not kfp_server.pipelines
+
+
 # -- deletes and runs ----------------------------------------------------------------------------
 
 

@@ -113,6 +113,11 @@ class KfpApiServer:
         """Answer the next `count` requests (whose path matches regex `match`) with `status`."""
         self.gateway.fail_next(count, status, match)
 
+    def serve_package_url(self, url: str, data: bytes) -> None:
+        """Let the URL-based create endpoints download `data` from `url` (tests are offline;
+        the URL must still pass the real server's validation: https, allowlisted host)."""
+        self.backend.package_urls[url] = data
+
     def set_latency(self, seconds: float) -> None:
         """Delay every answer by `seconds` (requests are served concurrently)."""
         self.gateway.latency = seconds

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from . import errors, handlers
+from . import errors, handlers, url_packages
 from .errors import ApiError, PlainError, Response, UploadError
 from .handlers import Backend
 from .request import Request
@@ -40,10 +40,12 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("*", f"{V2}/pipelines/upload_version", handlers.upload_pipeline_version, UPLOAD),
     ("GET", f"{V2}/pipelines", handlers.list_pipelines, GRPC),
     ("POST", f"{V2}/pipelines", handlers.create_pipeline, GRPC),
+    ("POST", f"{V2}/pipelines/create", url_packages.create_pipeline_and_version, GRPC),
     ("GET", f"{V2}/pipelines/names/<name>", handlers.get_pipeline_by_name, GRPC),
     ("GET", f"{V2}/pipelines/<pipeline_id>", handlers.get_pipeline, GRPC),
     ("DELETE", f"{V2}/pipelines/<pipeline_id>", handlers.delete_pipeline, GRPC),
     ("GET", f"{V2}/pipelines/<pipeline_id>/versions", handlers.list_pipeline_versions, GRPC),
+    ("POST", f"{V2}/pipelines/<pipeline_id>/versions", url_packages.create_pipeline_version, GRPC),
     (
         "GET",
         f"{V2}/pipelines/<pipeline_id>/versions/<pipeline_version_id>",

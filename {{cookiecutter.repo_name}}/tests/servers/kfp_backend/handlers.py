@@ -39,6 +39,10 @@ class Backend:
     # KfpApiServer) so that a client which forgets the namespace is caught.
     require_namespace_for_pipelines: bool = False
     store: Store = field(default_factory=Store)
+    # What the URL-based create endpoints can download (see url_packages.py), and the
+    # PIPELINE_URL_ALLOWED_DOMAINS setting.
+    package_urls: dict[str, bytes] = field(default_factory=dict)
+    allowed_url_domains: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.multi_user:
@@ -175,8 +179,8 @@ def upload_pipeline(backend: Backend, request: Request) -> Response:
     if len(name.encode()) > 128:
         raise PlainError(400, "Invalid input error: Pipeline.Name length cannot exceed 128")
     try:
-        _validate_tags(tags)
-        template = _template(package, "a pipeline and a pipeline version")
+        validate_tags(tags)
+        template = template_or_error(package, "a pipeline and a pipeline version")
         pipeline, _ = backend.store.insert_pipeline_and_version(
             PipelineRecord("", name, display_name, description, namespace, 0, tags),
             VersionRecord("", "", name, display_name, description, 0, template),
@@ -214,8 +218,8 @@ def upload_pipeline_version(backend: Backend, request: Request) -> Response:
         raise PlainError(400, exc.internal) from None
     tags = _upload_tags(request)
     try:
-        template = _template(package, "a pipeline version")
-        _validate_tags(tags)
+        template = template_or_error(package, "a pipeline version")
+        validate_tags(tags)
         version = backend.store.insert_version(
             VersionRecord(
                 "",
@@ -250,7 +254,7 @@ def _upload_tags(request: Request) -> dict[str, str]:
     return tags
 
 
-def _template(package: bytes, what: str) -> Template:
+def template_or_error(package: bytes, what: str) -> Template:
     try:
         return parse_template(package)
     except ApiError as exc:
@@ -266,7 +270,7 @@ def _upload_failure(exc: ApiError, generic: str) -> UploadError:
     return UploadError(500, generic, json_content_type=True)
 
 
-def _validate_tags(tags: dict[str, str]) -> None:
+def validate_tags(tags: dict[str, str]) -> None:
     """`model.ValidateTags` (backend 2.17+)."""
     if len(tags) > 20:
         raise errors.invalid_input(f"number of tags ({len(tags)}) exceeds maximum of 20 per entity")
@@ -298,7 +302,7 @@ def create_pipeline(backend: Backend, request: Request) -> Response:
     namespace = body.get("namespace") or ""
     tags = body.get("tags") or {}
     try:
-        _check_model_lengths("Pipeline", Name=(name, 128), Namespace=(namespace, 63))
+        check_model_lengths("Pipeline", Name=(name, 128), Namespace=(namespace, 63))
     except ApiError as exc:
         raise exc.wrap("Failed to create a pipeline as pipeline conversion failed") from None
     try:
@@ -307,7 +311,7 @@ def create_pipeline(backend: Backend, request: Request) -> Response:
         if not name:
             raise errors.invalid_input("name is required")
         try:
-            _validate_tags(tags)
+            validate_tags(tags)
             pipeline = backend.store.insert_pipeline(
                 PipelineRecord(
                     "", name, display_name, body.get("description") or "", namespace, 0, tags
@@ -320,7 +324,7 @@ def create_pipeline(backend: Backend, request: Request) -> Response:
     return ok(api_pipeline(pipeline))
 
 
-def _check_model_lengths(model: str, **fields: tuple[str, int]) -> None:
+def check_model_lengths(model: str, **fields: tuple[str, int]) -> None:
     """`validation.ValidateModel` inside the API converters: a violation is a 500 there."""
     for column, (value, limit) in fields.items():
         if len(value.encode()) > limit:
@@ -493,7 +497,7 @@ def create_experiment(backend: Backend, request: Request) -> Response:
                     "Invalid input error: Experiment must have a non-empty name",
                     "Failed to convert API experiment to model experiment",
                 )
-            _check_model_lengths("Experiment", Name=(name, 128), Namespace=(namespace, 63))
+            check_model_lengths("Experiment", Name=(name, 128), Namespace=(namespace, 63))
         except ApiError as exc:
             raise exc.wrap(
                 "[ExperimentServer]: Failed to create a experiment due to conversion error"
