@@ -20,6 +20,9 @@ from scripts.errors import CheckFailed
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+# Nesting is bounded too: PyYAML and jsonschema both recurse per level, and a file of "[[[[..."
+# would otherwise end in a RecursionError instead of a line saying what is wrong.
+MAX_DEPTH = 64
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 KeyPath = tuple[Any, ...]
@@ -63,6 +66,8 @@ class _Builder:
 
     def build(self, node: yaml.Node, key_path: KeyPath) -> Any:
         self.nodes += 1
+        if len(key_path) > MAX_DEPTH:
+            raise self.fail(node, f"nested more than {MAX_DEPTH} levels deep — flatten it")
         if self.nodes > MAX_NODES:
             raise self.fail(
                 node,
@@ -139,6 +144,10 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
         else:
             message = f"invalid YAML: {problem} — fix the syntax on this line"
         raise YamlError(message, path=path, line=line) from None
+    except RecursionError:
+        raise YamlError(
+            f"nested too deeply to read (the limit is {MAX_DEPTH} levels) — flatten it", path=path
+        ) from None
     except yaml.YAMLError as error:
         raise YamlError(f"invalid YAML: {error} — fix the syntax", path=path) from None
     finally:

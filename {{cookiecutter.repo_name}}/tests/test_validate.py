@@ -71,6 +71,14 @@ BAD_INPUTS = {
         VALID_MANIFEST.replace("name: demo", "name: demo/.."),
         "projects/demo.yml:2: name 'demo/..' is not valid — use lowercase letters",
     ),
+    "nested 100 levels": (
+        "kind: " + "[" * 100 + "]" * 100 + "\n",
+        "projects/demo.yml:1: nested more than 64 levels deep — flatten it",
+    ),
+    "nested 20000 levels": (
+        "kind: " + "[" * 20000 + "]" * 20000 + "\n",
+        "projects/demo.yml: nested too deeply to read (the limit is 64 levels) — flatten it",
+    ),
     "over 1 MiB": (
         VALID_MANIFEST + "# " + "x" * (1024 * 1024) + "\n",
         f"projects/demo.yml: the file is {len(VALID_MANIFEST) + 1024 * 1024 + 3} bytes, over the "
