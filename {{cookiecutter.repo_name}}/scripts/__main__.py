@@ -19,7 +19,14 @@ from scripts.output import Reporter
 
 # Subcommands in the order --help lists them: the module name in scripts/commands/, and the
 # command name users type (module names use "_" where commands use "-").
-COMMANDS: tuple[str, ...] = ("validate", "codeowners", "compile", "publish", "new_project")
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "codeowners",
+    "compile",
+    "publish",
+    "images",
+    "new_project",
+)
 
 
 def command_name(module_name: str) -> str:

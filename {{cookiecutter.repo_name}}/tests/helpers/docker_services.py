@@ -22,6 +22,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -139,18 +140,12 @@ def stop(process: subprocess.Popen) -> None:
     starts its own containerd, which must not outlive it).
     """
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # stragglers in the group, if any
-    except (ProcessLookupError, PermissionError):
-        pass
     if process.poll() is None:
         process.wait(timeout=STOP_TIMEOUT)
 

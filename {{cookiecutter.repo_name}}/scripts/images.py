@@ -1,0 +1,430 @@
+"""Component images: plan, build, push and pin, through the Docker Engine (``docker`` SDK).
+
+Data flows one way. ``plan_images`` reads the component folders (content-hash tags, see
+``image_context``) and asks the registry, through the engine, which tags it already has;
+nothing is written until the plan is complete, and ``--dry-run`` stops there. ``apply_plan``
+then builds what is missing, pushes it and pins ``component.yaml`` to the pushed digest. One
+component's failed build does not stop the others; each failure keeps the tail of its log.
+
+The registry is reached through the engine (distribution inspect, push) rather than over HTTP
+from here, so the engine's own settings (insecure registries, mirrors, proxies, stored logins)
+apply exactly as they do for ``docker push``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scripts.errors import CheckFailed, ConfigError, RemoteError, UsageError
+from scripts.image_context import DOCKERFILE, context_hash, context_paths
+from scripts.image_pin import SPEC_FILE, is_pinned, pin_image, unpinned_components
+from scripts.repo import Repo
+
+__all__ = ["is_pinned", "unpinned_components"]  # validate's warning check lives in image_pin
+
+LOG_TAIL_LINES = 20
+# Lets anyone trace an image in the registry back to the context hash it was built from.
+CONTEXT_LABEL = "kfp-monorepo.context-hash"
+# What docker accepts as a repository name (lowercase, optional host[:port]), plus a tag.
+REPOSITORY = re.compile(
+    r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$"
+)
+
+LogSink = Callable[[str, str], None]  # (component name, one line of build or push output)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A container component: ``components/<name>/`` with a component.yaml and a Dockerfile."""
+
+    name: str
+    folder: Path
+    path: str  # repo-relative folder
+
+    @property
+    def spec(self) -> Path:
+        return self.folder / SPEC_FILE
+
+
+@dataclass
+class ImagePlan:
+    """What to do for one component, decided before anything is built or written."""
+
+    component: Component
+    repository: str  # <registry>/<name>
+    tag: str  # the context hash
+    remote_digest: str | None = None  # set when the registry already has repository:tag
+    local: bool = False  # the engine already has repository:tag (built earlier, not pushed)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+    @property
+    def action(self) -> str:
+        if self.remote_digest:
+            return "exists"
+        return "cached" if self.local else "build"
+
+
+@dataclass
+class ImageResult:
+    """The outcome for one component, as shown in the table and in --format json."""
+
+    plan: ImagePlan
+    status: str  # exists, cached, built, pushed, failed; "would build" etc. under --dry-run
+    digest: str | None = None
+    pinned: str | None = None  # the reference component.yaml now holds (None: not pinned)
+    pin_changed: bool = False  # True when pinning rewrote component.yaml
+    error: str | None = None
+    error_path: str | None = None  # the file to fix: the Dockerfile, or component.yaml
+    error_line: int | None = None
+    log_tail: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.plan.component.name,
+            "path": self.plan.component.path,
+            "image": self.plan.reference,
+            "tag": self.plan.tag,
+            "status": self.status,
+            "digest": self.digest,
+            "pinned": self.pinned,
+            "pin_changed": self.pin_changed,
+            "error": self.error,
+            "log_tail": self.log_tail,
+        }
+
+
+class EngineUnavailable(RemoteError):
+    pass
+
+
+class RegistryUnavailable(RemoteError):
+    pass
+
+
+# --- selection -------------------------------------------------------------------------------
+
+
+def container_components(repo: Repo) -> list[Component]:
+    """Every component that CI builds: a folder with a component.yaml and a Dockerfile."""
+    return [
+        Component(name=folder.name, folder=folder, path=repo.relative(folder))
+        for folder in repo.component_dirs()
+        if (folder / DOCKERFILE).is_file()
+    ]
+
+
+def select_components(repo: Repo, names: list[str]) -> list[Component]:
+    """The named container components; an unknown name or one without a Dockerfile is an
+    error rather than an empty build."""
+    buildable = {c.name: c for c in container_components(repo)}
+    chosen = []
+    for name in names:
+        if name in buildable:
+            chosen.append(buildable[name])
+        elif (repo.components_dir / name / SPEC_FILE).is_file():
+            raise UsageError(
+                f"components/{name} has no {DOCKERFILE}: its image is not built here — add a "
+                "Dockerfile, or leave it out"
+            )
+        else:
+            known = ", ".join(sorted(buildable)) or "none"
+            raise UsageError(f"no component {name!r} — container components in this repo: {known}")
+    return sorted(set(chosen), key=lambda c: c.name)
+
+
+def changed_components(repo: Repo, base: str) -> list[Component]:
+    """The container components change detection reports as affected since ``base``."""
+    from scripts import changed
+
+    report = changed.find_changes(repo, base=base)
+    names = {str(getattr(item, "name", item)) for item in report.components}
+    # A deleted component is reported as changed but has nothing left to build.
+    return [c for c in container_components(repo) if c.name in names]
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def registry_auth(environ: dict[str, str] | None = None) -> dict[str, str] | None:
+    """Credentials from REGISTRY_USERNAME / REGISTRY_PASSWORD, or None to use the engine's
+    stored logins (``docker login``). Never printed."""
+    environ = os.environ if environ is None else environ
+    username, password = environ.get("REGISTRY_USERNAME"), environ.get("REGISTRY_PASSWORD")
+    if not username and not password:
+        return None
+    if not (username and password):
+        raise ConfigError(
+            "set both REGISTRY_USERNAME and REGISTRY_PASSWORD, or neither (to use docker login)"
+        )
+    return {"username": username, "password": password}
+
+
+def check_registry(registry: str | None, env_name: str) -> str:
+    """The registry prefix, checked once so every image reference built from it is valid."""
+    from scripts.environments import ENVIRONMENTS_FILE
+
+    from_variable = bool(os.environ.get("IMAGE_REGISTRY"))
+    path = None if from_variable else ENVIRONMENTS_FILE
+    if not registry:
+        raise ConfigError(
+            f"environment {env_name!r} has no image_registry — add one (host[:port]/path) or "
+            "set IMAGE_REGISTRY",
+            path=path,
+        )
+    registry = registry.rstrip("/")
+    if not REPOSITORY.match(registry):
+        where = "IMAGE_REGISTRY" if from_variable else f"environments.{env_name}.image_registry"
+        raise ConfigError(
+            f"{where} {registry!r} is not a registry path — write host[:port]/path in "
+            "lowercase, without a scheme or tag",
+            path=path,
+        )
+    return registry
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def _reason(error: BaseException) -> str:
+    """The most specific one-line reason: the engine's own explanation (it names the registry
+    error), else the innermost OS error (a missing socket, a refused connection)."""
+    explanation = getattr(error, "explanation", None)
+    if explanation:
+        return str(explanation).strip().splitlines()[0][:300]
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        for arg in getattr(seen, "args", ()):
+            if isinstance(arg, BaseException) and arg is not seen:
+                inner = _reason(arg)
+                if inner:
+                    return inner
+        seen = seen.__cause__ or seen.__context__
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:300]
+
+
+def connect_engine() -> Any:
+    """A ``docker.DockerClient`` from DOCKER_HOST (and friends) that has answered a ping."""
+    import docker
+
+    host = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise EngineUnavailable(
+            f"cannot reach the Docker Engine at {host} ({_reason(error)}) — start Docker or "
+            "set DOCKER_HOST to a running engine"
+        ) from None
+    return client
+
+
+def remote_digest(client: Any, reference: str, auth: dict[str, str] | None) -> str | None:
+    """The registry's manifest digest for ``reference`` (repository:tag), None if absent."""
+    import docker
+
+    try:
+        data = client.api.inspect_distribution(reference, auth_config=auth)
+    except docker.errors.NotFound:
+        return None
+    except docker.errors.APIError as error:
+        registry = reference.split("/", 1)[0]
+        hint = (
+            "check REGISTRY_USERNAME / REGISTRY_PASSWORD (or docker login)"
+            if error.status_code in (401, 403)
+            or "denied" in str(error.explanation or "").lower()
+            or "unauthorized" in str(error.explanation or "").lower()
+            else "check that the registry is up and IMAGE_REGISTRY / image_registry is right"
+        )
+        raise RegistryUnavailable(
+            f"cannot query the registry {registry} ({_reason(error)}) — {hint}"
+        ) from None
+    return data["Descriptor"]["digest"]
+
+
+def local_image_exists(client: Any, reference: str) -> bool:
+    import docker
+
+    try:
+        client.images.get(reference)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def plan_images(
+    client: Any,
+    components: list[Component],
+    registry: str,
+    *,
+    auth: dict[str, str] | None,
+    registry_required: bool,
+    warn: Callable[[str], None],
+) -> list[ImagePlan]:
+    """Hash every context and ask the registry which tags it has; writes nothing.
+
+    Without --push the registry is only a shortcut (skip building what CI already built), so
+    an unreachable registry is a warning there; with --push it is an error before any build.
+    """
+    plans = [
+        ImagePlan(component=c, repository=f"{registry}/{c.name}", tag=context_hash(c.folder))
+        for c in components
+    ]
+    registry_ok = True
+    for plan in plans:
+        if registry_ok:
+            try:
+                plan.remote_digest = remote_digest(client, plan.reference, auth)
+            except RegistryUnavailable as error:
+                if registry_required:
+                    raise
+                warn(f"{error.message}; building without the registry check")
+                registry_ok = False
+        if not plan.remote_digest:
+            plan.local = local_image_exists(client, plan.reference)
+    return plans
+
+
+# --- apply -----------------------------------------------------------------------------------
+
+
+class StepFailed(Exception):
+    """A build or push failed; carries the reason and the tail of the output."""
+
+    def __init__(self, reason: str, tail: list[str]):
+        super().__init__(reason)
+        self.reason = reason
+        self.tail = tail
+
+
+def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
+    """Build ``plan.reference`` from exactly the files the tag was hashed from."""
+    import docker
+    from docker.utils.build import create_archive
+
+    folder = plan.component.folder
+    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+
+    def emit(text: str) -> None:
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            tail.append(line)
+            log(plan.component.name, line)
+
+    archive = create_archive(root=str(folder), files=context_paths(folder))
+    error = None
+    try:
+        stream = client.api.build(
+            fileobj=archive,
+            custom_context=True,
+            tag=plan.reference,
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+            labels={CONTEXT_LABEL: plan.tag},
+        )
+        for chunk in stream:
+            if "stream" in chunk:
+                emit(chunk["stream"])
+            if "error" in chunk or "errorDetail" in chunk:
+                error = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
+                emit(error)
+    except docker.errors.APIError as failure:  # rejected before the build started
+        error = str(failure.explanation or failure)
+        emit(error)
+    finally:
+        archive.close()
+    if error:
+        reason = error.strip().splitlines()[0] if error.strip() else "the engine gave no reason"
+        raise StepFailed(f"build failed: {reason}", list(tail))
+
+
+def push_image(client: Any, plan: ImagePlan, auth: dict[str, str] | None, log: LogSink) -> str:
+    """Push ``plan.reference``; returns the manifest digest the registry stored."""
+    import docker
+
+    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    digest = None
+    try:
+        stream = client.api.push(
+            plan.repository, tag=plan.tag, stream=True, decode=True, auth_config=auth
+        )
+        for chunk in stream:
+            if "error" in chunk or "errorDetail" in chunk:
+                reason = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
+                raise StepFailed(f"push failed: {reason}", [*tail, reason])
+            digest = (chunk.get("aux") or {}).get("Digest") or digest
+            status = chunk.get("status")
+            if status and chunk.get("id") is None:  # per-layer progress is noise in a CI log
+                tail.append(status)
+                log(plan.component.name, status)
+    except docker.errors.APIError as failure:
+        raise StepFailed(f"push failed: {_reason(failure)}", list(tail)) from None
+    return digest or remote_digest(client, plan.reference, auth) or ""
+
+
+def apply_plan(
+    client: Any,
+    plans: list[ImagePlan],
+    repo: Repo,
+    *,
+    push: bool,
+    pin: bool,
+    auth: dict[str, str] | None,
+    log: LogSink,
+) -> list[ImageResult]:
+    """Build, push and pin each planned image; a failure is recorded and the next one goes on."""
+    results = []
+    for plan in plans:
+        result = ImageResult(plan=plan, status=plan.action, digest=plan.remote_digest)
+        try:
+            if plan.action == "build":
+                build_image(client, plan, log)
+                result.status = "built"
+            if push and not plan.remote_digest:
+                result.digest = push_image(client, plan, auth, log)
+                result.status = "pushed"
+        except StepFailed as failure:
+            result.status, result.error, result.log_tail = "failed", failure.reason, failure.tail
+            result.error_path = f"{plan.component.path}/{DOCKERFILE}"
+        if pin and result.digest and result.status != "failed":
+            reference = f"{plan.repository}@{result.digest}"
+            spec = plan.component.spec
+            try:
+                result.pin_changed = pin_image(spec, reference, display_path=repo.relative(spec))
+                result.pinned = reference
+            except CheckFailed as failure:
+                result.status, result.error = "failed", failure.message
+                result.error_path, result.error_line = failure.path, failure.line
+        results.append(result)
+    return results
+
+
+def dry_run_results(plans: list[ImagePlan], *, push: bool, pin: bool) -> list[ImageResult]:
+    """What apply_plan would do, without doing it."""
+    results = []
+    for plan in plans:
+        steps = {"build": ["build"], "cached": [], "exists": []}[plan.action]
+        if push and not plan.remote_digest:
+            steps.append("push")
+        if pin and (push or plan.remote_digest):
+            steps.append("pin")
+        status = f"would {' + '.join(steps)}" if steps else plan.action
+        results.append(ImageResult(plan=plan, status=status, digest=plan.remote_digest))
+    return results
