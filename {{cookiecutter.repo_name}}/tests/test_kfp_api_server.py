@@ -446,6 +446,31 @@ def test_experiments_get_or_create_and_list(kfp_server, client):
     assert fetched.json["last_run_created_at"] == "1970-01-01T00:00:00Z"
 
 
+def test_archived_experiments_keep_their_name_and_the_default_cannot_be_deleted(client):
+    """Section 2.1: experiment names are unique per namespace, archived ones included."""
+    from kfp_server_api import ApiException, V2beta1Experiment
+
+    experiment = client.create_experiment("proj/exp")
+    client.archive_experiment(experiment.experiment_id)
+    assert client.get_experiment(experiment.experiment_id).storage_state == "ARCHIVED"
+    with pytest.raises(ApiException) as taken:
+        client.experiments.experiment_service_create_experiment(
+            V2beta1Experiment(display_name="proj/exp")
+        )
+    assert taken.value.status == 409
+    client.unarchive_experiment(experiment.experiment_id)
+    assert client.get_experiment(experiment.experiment_id).storage_state == "AVAILABLE"
+
+    default = client.get_experiment(experiment_name="Default")
+    with pytest.raises(ApiException) as protected:
+        client.delete_experiment(default.experiment_id)
+    assert protected.value.status == 409  # codes.Aborted
+    client.delete_experiment(experiment.experiment_id)
+    with pytest.raises(ApiException) as gone:
+        client.get_experiment(experiment.experiment_id)
+    assert gone.value.status == 404
+
+
 # -- namespaces, auth, faults ---------------------------------------------------------------------
 
 

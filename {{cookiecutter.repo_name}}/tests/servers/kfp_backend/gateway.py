@@ -32,7 +32,8 @@ Handler = Callable[[Backend, Request], Response]
 GRPC, UPLOAD, PLAIN = "grpc", "upload", "plain"
 V2 = "/apis/v2beta1"
 
-# (method or "*", path template, handler, kind); "<x>" is one path segment (a parameter).
+# (method or "*", path template, handler, kind); "<x>" is one path segment (a parameter),
+# "<x>:verb" one ending in ":verb" (grpc-gateway's custom verbs).
 ROUTES: list[tuple[str, str, Handler, str]] = [
     ("*", "/apis/v2beta1/healthz", handlers.healthz, PLAIN),
     ("*", "/apis/v1beta1/healthz", handlers.healthz, PLAIN),
@@ -61,6 +62,9 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", f"{V2}/experiments", handlers.list_experiments, GRPC),
     ("POST", f"{V2}/experiments", handlers.create_experiment, GRPC),
     ("GET", f"{V2}/experiments/<experiment_id>", handlers.get_experiment, GRPC),
+    ("DELETE", f"{V2}/experiments/<experiment_id>", handlers.delete_experiment, GRPC),
+    ("POST", f"{V2}/experiments/<experiment_id>:archive", handlers.archive_experiment, GRPC),
+    ("POST", f"{V2}/experiments/<experiment_id>:unarchive", handlers.unarchive_experiment, GRPC),
     ("POST", f"{V2}/runs", handlers.create_run, GRPC),
     ("GET", f"{V2}/runs/<run_id>", handlers.get_run, GRPC),
 ]
@@ -206,9 +210,14 @@ def _match(template: str, segments: list[str]) -> dict[str, str] | None:
     params = {}
     for part, segment in zip(parts, segments, strict=True):
         if part.startswith("<"):
+            name, _, verb = part[1:].partition(">")
+            if verb:
+                if not segment.endswith(verb):
+                    return None
+                segment = segment.removesuffix(verb)
             if not segment:
                 return None
-            params[part[1:-1]] = segment
+            params[name] = segment
         elif part != segment:
             return None
     return params

@@ -544,6 +544,51 @@ def list_experiments(backend: Backend, request: Request) -> Response:
     )
 
 
+def delete_experiment(backend: Backend, request: Request) -> Response:
+    """DELETE /apis/v2beta1/experiments/{id}; the default experiment is protected (409)."""
+    experiment_id = request.params["experiment_id"]
+    try:
+        with backend.store.lock:
+            if experiment_id and experiment_id == backend.store.default_experiment_id:
+                message = (
+                    f"Failed to delete experiment {experiment_id}. The default experiment cannot "
+                    "be deleted"
+                )
+                raise errors.ApiError(
+                    errors.ABORTED,
+                    f"BadRequestError: {message}: Invalid input error: Experiment id cannot be "
+                    f"equal to the default id {experiment_id}",
+                    message,
+                )
+            try:
+                backend.store.get_experiment(experiment_id)
+            except ApiError as exc:
+                raise exc.wrap(
+                    f"Failed to delete experiment {experiment_id} due to error fetching it"
+                ) from None
+            del backend.store.experiments[experiment_id]
+    except ApiError as exc:
+        raise exc.wrap("Failed to delete experiment") from None
+    return Response.json(200, {})
+
+
+def archive_experiment(backend: Backend, request: Request) -> Response:
+    return _set_storage_state(backend, request, "ARCHIVED", "archive")
+
+
+def unarchive_experiment(backend: Backend, request: Request) -> Response:
+    return _set_storage_state(backend, request, "AVAILABLE", "unarchive")
+
+
+def _set_storage_state(backend: Backend, request: Request, state: str, verb: str) -> Response:
+    """An UPDATE by id: like the SQL statement, an unknown id changes nothing and succeeds."""
+    with backend.store.lock:
+        experiment = backend.store.experiments.get(request.params["experiment_id"])
+        if experiment is not None:
+            experiment.storage_state = state
+    return Response.json(200, {})
+
+
 # -- runs ------------------------------------------------------------------------------------
 
 RUN_BODY = proto_keys(
