@@ -22,6 +22,7 @@ from scripts.output import Reporter
 COMMANDS: tuple[str, ...] = (
     "validate",
     "codeowners",
+    "changed",
     "compile",
     "publish",
     "images",

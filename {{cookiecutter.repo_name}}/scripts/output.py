@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from scripts.errors import Problem
+from scripts.errors import ConfigError, Problem
 
 
 def in_github_actions() -> bool:
@@ -71,6 +71,30 @@ def write_step_summary(markdown: str) -> None:
     if path and in_github_actions():
         with open(path, "a", encoding="utf-8") as summary:
             summary.write(markdown.rstrip("\n") + "\n")
+
+
+def set_github_outputs(outputs: dict[str, str]) -> None:
+    """Append step outputs to ``$GITHUB_OUTPUT``, all at once.
+
+    Every value uses the ``name<<DELIMITER`` form with a random delimiter, so a value with
+    newlines (or one that looks like ``name=value``) cannot end early or forge another output.
+    """
+    import secrets
+
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        raise ConfigError(
+            "--format github needs $GITHUB_OUTPUT (set by GitHub Actions) — use --format json "
+            "or text outside Actions"
+        )
+    chunks = []
+    for name, value in outputs.items():
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        while delimiter in value:
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    with open(path, "a", encoding="utf-8") as file:
+        file.write("".join(chunks))
 
 
 def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
