@@ -29,8 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
+from tests.servers.kfp_backend.backend import Backend
 from tests.servers.kfp_backend.gateway import Gateway, RecordedRequest
-from tests.servers.kfp_backend.handlers import Backend
 from tests.servers.kfp_backend.request import Request
 from tests.servers.kfp_backend.store import (
     ExperimentRecord,

@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from . import errors, handlers, url_packages
+from . import backend, errors, experiments, pipelines, runs, uploads, url_packages
+from .backend import Backend
 from .errors import ApiError, PlainError, Response, UploadError
-from .handlers import Backend
 from .request import Request
 
 Handler = Callable[[Backend, Request], Response]
@@ -35,38 +35,38 @@ V2 = "/apis/v2beta1"
 # (method or "*", path template, handler, kind); "<x>" is one path segment (a parameter),
 # "<x>:verb" one ending in ":verb" (grpc-gateway's custom verbs).
 ROUTES: list[tuple[str, str, Handler, str]] = [
-    ("*", "/apis/v2beta1/healthz", handlers.healthz, PLAIN),
-    ("*", "/apis/v1beta1/healthz", handlers.healthz, PLAIN),
-    ("*", f"{V2}/pipelines/upload", handlers.upload_pipeline, UPLOAD),
-    ("*", f"{V2}/pipelines/upload_version", handlers.upload_pipeline_version, UPLOAD),
-    ("GET", f"{V2}/pipelines", handlers.list_pipelines, GRPC),
-    ("POST", f"{V2}/pipelines", handlers.create_pipeline, GRPC),
+    ("*", "/apis/v2beta1/healthz", backend.healthz, PLAIN),
+    ("*", "/apis/v1beta1/healthz", backend.healthz, PLAIN),
+    ("*", f"{V2}/pipelines/upload", uploads.upload_pipeline, UPLOAD),
+    ("*", f"{V2}/pipelines/upload_version", uploads.upload_pipeline_version, UPLOAD),
+    ("GET", f"{V2}/pipelines", pipelines.list_pipelines, GRPC),
+    ("POST", f"{V2}/pipelines", pipelines.create_pipeline, GRPC),
     ("POST", f"{V2}/pipelines/create", url_packages.create_pipeline_and_version, GRPC),
-    ("GET", f"{V2}/pipelines/names/<name>", handlers.get_pipeline_by_name, GRPC),
-    ("GET", f"{V2}/pipelines/<pipeline_id>", handlers.get_pipeline, GRPC),
-    ("DELETE", f"{V2}/pipelines/<pipeline_id>", handlers.delete_pipeline, GRPC),
-    ("GET", f"{V2}/pipelines/<pipeline_id>/versions", handlers.list_pipeline_versions, GRPC),
+    ("GET", f"{V2}/pipelines/names/<name>", pipelines.get_pipeline_by_name, GRPC),
+    ("GET", f"{V2}/pipelines/<pipeline_id>", pipelines.get_pipeline, GRPC),
+    ("DELETE", f"{V2}/pipelines/<pipeline_id>", pipelines.delete_pipeline, GRPC),
+    ("GET", f"{V2}/pipelines/<pipeline_id>/versions", pipelines.list_pipeline_versions, GRPC),
     ("POST", f"{V2}/pipelines/<pipeline_id>/versions", url_packages.create_pipeline_version, GRPC),
     (
         "GET",
         f"{V2}/pipelines/<pipeline_id>/versions/<pipeline_version_id>",
-        handlers.get_pipeline_version,
+        pipelines.get_pipeline_version,
         GRPC,
     ),
     (
         "DELETE",
         f"{V2}/pipelines/<pipeline_id>/versions/<pipeline_version_id>",
-        handlers.delete_pipeline_version,
+        pipelines.delete_pipeline_version,
         GRPC,
     ),
-    ("GET", f"{V2}/experiments", handlers.list_experiments, GRPC),
-    ("POST", f"{V2}/experiments", handlers.create_experiment, GRPC),
-    ("GET", f"{V2}/experiments/<experiment_id>", handlers.get_experiment, GRPC),
-    ("DELETE", f"{V2}/experiments/<experiment_id>", handlers.delete_experiment, GRPC),
-    ("POST", f"{V2}/experiments/<experiment_id>:archive", handlers.archive_experiment, GRPC),
-    ("POST", f"{V2}/experiments/<experiment_id>:unarchive", handlers.unarchive_experiment, GRPC),
-    ("POST", f"{V2}/runs", handlers.create_run, GRPC),
-    ("GET", f"{V2}/runs/<run_id>", handlers.get_run, GRPC),
+    ("GET", f"{V2}/experiments", experiments.list_experiments, GRPC),
+    ("POST", f"{V2}/experiments", experiments.create_experiment, GRPC),
+    ("GET", f"{V2}/experiments/<experiment_id>", experiments.get_experiment, GRPC),
+    ("DELETE", f"{V2}/experiments/<experiment_id>", experiments.delete_experiment, GRPC),
+    ("POST", f"{V2}/experiments/<experiment_id>:archive", experiments.archive_experiment, GRPC),
+    ("POST", f"{V2}/experiments/<experiment_id>:unarchive", experiments.unarchive_experiment, GRPC),
+    ("POST", f"{V2}/runs", runs.create_run, GRPC),
+    ("GET", f"{V2}/runs/<run_id>", runs.get_run, GRPC),
 ]
 
 _SECRET_HEADERS = re.compile(r"authorization|cookie|token|secret|password", re.IGNORECASE)

@@ -1,64 +1,26 @@
-"""List requests: the `filter` JSON, `sort_by`, `page_size` and keyset pagination tokens.
+"""List requests: `sort_by`, `page_size`, keyset pagination tokens (the filter is filters.py).
 
-Follows backend tag 2.17.0: `server/list_request_util.go` (`validatedListOptions`,
-`parseAPIFilter`, the camelCase -> snake_case rewrite), `filter/filter.go` (predicates, operand
-checks) and `list/list.go` (`NewOptions`, page size 20 by default and clamped to 200, the
-base64-JSON `token`, ordering by the sort column then the primary key, the next page starting at
-row `page_size + 1`). Reference: shared/reference/kfp-api.md section 1.4.
-
-String comparisons and uniqueness fold case, as the MySQL default collation
-(utf8mb4_0900_ai_ci) the real server runs on does.
+Follows backend tag 2.17.0: `server/list_request_util.go` (`validatedListOptions`: a page token
+carries the sort and filter, and a request that also sends them must send the same) and
+`list/list.go` (`NewOptions`, page size 20 by default and clamped to 200, the base64-JSON
+`token`, ordering by the sort column then the primary key, the next page starting at row
+`page_size + 1`, `total_size` counting every match). Reference: shared/reference/kfp-api.md 1.4.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import json
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from . import errors
+from .filters import FILTER_BUCKETS, Predicate, fold, matches, parse_filter
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
-
-OPERATIONS = {
-    "EQUALS": 1,
-    "NOT_EQUALS": 2,
-    "GREATER_THAN": 3,
-    "GREATER_THAN_EQUALS": 5,
-    "LESS_THAN": 6,
-    "LESS_THAN_EQUALS": 7,
-    "IN": 8,
-    "IS_SUBSTRING": 9,
-}
-_OPERATION_NAMES = {number: name for name, number in OPERATIONS.items()}
-# Filter.marshal's map names, in Go's struct order.
-_FILTER_BUCKETS = {
-    "EQUALS": "EQ",
-    "NOT_EQUALS": "NEQ",
-    "GREATER_THAN": "GT",
-    "GREATER_THAN_EQUALS": "GTE",
-    "LESS_THAN": "LT",
-    "LESS_THAN_EQUALS": "LTE",
-    "IN": "IN",
-    "IS_SUBSTRING": "SUBSTRING",
-}
-_SCALAR_VALUES = ("int_value", "long_value", "string_value", "timestamp_value")
-_LIST_VALUES = ("int_values", "long_values", "string_values")
-_CAMEL_REWRITES = {
-    '"intValue":': '"int_value":',
-    '"longValue":': '"long_value":',
-    '"stringValue":': '"string_value":',
-    '"timestampValue":': '"timestamp_value":',
-    '"intValues":': '"int_values":',
-    '"longValues":': '"long_values":',
-    '"stringValues":': '"string_values":',
-}
-_CAMEL_PATTERN = re.compile("|".join(re.escape(key) for key in _CAMEL_REWRITES))
 
 
 @dataclass(frozen=True)
@@ -129,177 +91,12 @@ class ListOptions:
     start: tuple | None = None  # (sort value, key) of the first row of this page
 
 
-class Row:
+class Row(Protocol):
     """What a stored record offers the list machinery."""
-
-    def field_value(self, column: str) -> object:  # pragma: no cover - interface
-        raise NotImplementedError
 
     tags: dict[str, str]
 
-
-def fold(value: object) -> object:
-    return value.casefold() if isinstance(value, str) else value
-
-
-def go_query_unescape(text: str) -> str:
-    """Go's `url.QueryUnescape`: `+` is a space; a `%` not followed by two hex digits fails."""
-    out = bytearray()
-    i = 0
-    raw = text.encode()
-    while i < len(raw):
-        char = raw[i]
-        if char == ord("%"):
-            hex_digits = raw[i + 1 : i + 3].decode("latin-1")
-            if len(hex_digits) != 2 or not all(c in "0123456789abcdefABCDEF" for c in hex_digits):
-                raise ValueError(f'invalid URL escape "{raw[i : i + 3].decode("latin-1")}"')
-            out.append(int(hex_digits, 16))
-            i += 3
-            continue
-        out.append(ord(" ") if char == ord("+") else char)
-        i += 1
-    return out.decode("utf-8", errors="replace")
-
-
-# -- filter -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Predicate:
-    operation: str
-    key: str
-    value: object
-
-
-def parse_filter(encoded: str) -> list[Predicate]:
-    """`parseAPIFilter` + `filter.New`: the query value is URL-decoded a second time here."""
-    if not encoded:
-        return []
-
-    def fail(reason: str) -> errors.ApiError:
-        return errors.invalid_input(
-            f"failed to parse valid filter from {json.dumps(encoded)}: {reason}"
-        )
-
-    try:
-        decoded = go_query_unescape(encoded)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    decoded = _CAMEL_PATTERN.sub(lambda m: _CAMEL_REWRITES[m.group(0)], decoded)
-    try:
-        document = json.loads(decoded)
-    except json.JSONDecodeError as exc:
-        raise fail(f"proto: syntax error: {exc.msg}") from None
-    if not isinstance(document, dict):
-        raise fail("proto: syntax error: unexpected token")
-    unknown = set(document) - {"predicates"}
-    if unknown:
-        raise fail(f'proto: unknown field "{sorted(unknown)[0]}"')
-    raw_predicates = document.get("predicates") or []
-    if not isinstance(raw_predicates, list):
-        raise fail("proto: invalid value for repeated field predicates")
-    return [_parse_predicate(raw, fail) for raw in raw_predicates]
-
-
-def _parse_predicate(raw: object, fail: Callable[[str], errors.ApiError]) -> Predicate:
-    if not isinstance(raw, dict):
-        raise fail("proto: invalid value for message Predicate")
-    operation = _parse_operation(raw.get("operation", 0), fail)
-    key = raw.get("key", "")
-    if not isinstance(key, str):
-        raise fail("proto: invalid value for string field key")
-    values = []
-    for name, value in raw.items():
-        if name in ("operation", "key"):
-            continue
-        if name not in _SCALAR_VALUES and name not in _LIST_VALUES:
-            raise fail(f'proto: unknown field "{name}"')
-        values.append(_parse_value(name, value, fail))
-    if len(values) > 1:
-        raise fail("proto: oneof v2beta1.Predicate.value is already set")
-    if operation is None:
-        raise errors.unknown_api_version("Filter.Predicate.Operation", raw.get("operation"))
-    if not values:
-        raise errors.unknown_api_version("Filter.Predicate.Value", None)
-    value = values[0]
-    if not key:
-        raise errors.invalid_input(
-            f"Predicate key cannot be empty for operation {operation} and value {value}"
-        )
-    _check_operand(operation, value)
-    return Predicate(operation, key, value)
-
-
-def _parse_operation(raw: object, fail: Callable[[str], errors.ApiError]) -> str | None:
-    if isinstance(raw, bool):
-        raise fail("proto: invalid value for enum field operation")
-    if isinstance(raw, int):
-        return _OPERATION_NAMES.get(raw)
-    if isinstance(raw, str):
-        if raw == "OPERATION_UNSPECIFIED":
-            return None
-        if raw not in OPERATIONS:
-            raise fail(f"proto: invalid value for enum field operation: {raw}")
-        return raw
-    raise fail("proto: invalid value for enum field operation")
-
-
-def _parse_value(name: str, raw: object, fail: Callable[[str], errors.ApiError]) -> object:
-    if name == "string_value":
-        if not isinstance(raw, str):
-            raise fail("proto: invalid value for string field stringValue")
-        return raw
-    if name == "timestamp_value":
-        try:
-            moment = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-        except ValueError:
-            raise fail("proto: invalid google.protobuf.Timestamp value") from None
-        return int(moment.timestamp())
-    if name in ("int_value", "long_value"):
-        return _parse_int(raw, name, fail)
-    if not isinstance(raw, dict) or set(raw) - {"values"}:
-        raise fail(f"proto: invalid value for message field {name}")
-    items = raw.get("values") or []
-    if not isinstance(items, list):
-        raise fail(f"proto: invalid value for repeated field {name}.values")
-    if name == "string_values":
-        if not all(isinstance(item, str) for item in items):
-            raise fail("proto: invalid value for string field values")
-        return list(items)
-    return [_parse_int(item, name, fail) for item in items]
-
-
-def _parse_int(raw: object, name: str, fail: Callable[[str], errors.ApiError]) -> int:
-    # protojson takes int64 as a number or a decimal string; int32 likewise.
-    if isinstance(raw, bool):
-        raise fail(f"proto: invalid value for int field {name}")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw):
-        return int(raw)
-    raise fail(f"proto: invalid value for int field {name}: {raw}")
-
-
-def _check_operand(operation: str, value: object) -> None:
-    """`checkPredicate`: IN takes a list, IS_SUBSTRING a string, the others a scalar."""
-    if operation == "IN" and not isinstance(value, list):
-        raise errors.invalid_input(f"cannot use IN operator with scalar type {_go_type(value)}")
-    if operation == "IS_SUBSTRING" and not isinstance(value, str):
-        raise errors.invalid_input(
-            f"cannot use non string value type {operation} with operator {_go_type(value)}"
-        )
-    if operation not in ("IN", "IS_SUBSTRING") and isinstance(value, list):
-        raise errors.invalid_input(
-            f"cannot use scalar operator {operation} on array type {_go_type(value)}"
-        )
-
-
-def _go_type(value: object) -> str:
-    if isinstance(value, list):
-        return "[]string" if all(isinstance(v, str) for v in value) else "[]int64"
-    return "string" if isinstance(value, str) else "int64"
+    def field_value(self, column: str) -> object: ...
 
 
 # -- options ----------------------------------------------------------------------------------
@@ -373,14 +170,14 @@ def validate_page_size(page_size: int) -> int:
 def _filter_buckets(listable: Listable, predicates: Sequence[Predicate]) -> dict | None:
     if not predicates:
         return None
-    buckets: dict[str, dict[str, list]] = {name: {} for name in _FILTER_BUCKETS.values()}
+    buckets: dict[str, dict[str, list]] = {name: {} for name in FILTER_BUCKETS.values()}
     for predicate in predicates:
         column = listable.fields.get(predicate.key)
         if column is None:
             raise errors.invalid_input(
                 f"no support for filtering on unrecognized field {json.dumps(predicate.key)}"
             )
-        bucket = buckets[_FILTER_BUCKETS[predicate.operation]]
+        bucket = buckets[FILTER_BUCKETS[predicate.operation]]
         bucket.setdefault(f"{listable.model_name}.{column}", []).append(predicate.value)
     return buckets
 
@@ -442,7 +239,13 @@ def paginate(
     listable: Listable, rows: Sequence[Row], options: ListOptions
 ) -> tuple[list[Row], int, str]:
     """Filter, order and cut one page; returns (page, total_size, next_page_token)."""
-    matching = [row for row in rows if _matches(listable, row, options)]
+    prefix = f"{listable.model_name}."
+    matching = [
+        row
+        for row in rows
+        if all(row.tags.get(key) == wanted for key, wanted in options.tag_filter.items())
+        and matches(row.field_value, options.filter, prefix=prefix)
+    ]
     total = len(matching)
 
     def order_key(row: Row) -> tuple:
@@ -465,53 +268,3 @@ def paginate(
 def _sortable(value: object) -> tuple:
     # Keep ints and strings from ever being compared with each other.
     return (0, value, "") if isinstance(value, int | float) else (1, 0, fold(str(value)))
-
-
-def _matches(listable: Listable, row: Row, options: ListOptions) -> bool:
-    for key, wanted in options.tag_filter.items():
-        if row.tags.get(key) != wanted:
-            return False
-    if not options.filter:
-        return True
-    prefix = f"{listable.model_name}."
-    tests: dict[str, Callable[[object, object], bool]] = {
-        "EQ": lambda field, value: field == value,
-        "NEQ": lambda field, value: field != value,
-        "GT": lambda field, value: field > value,
-        "GTE": lambda field, value: field >= value,
-        "LT": lambda field, value: field < value,
-        "LTE": lambda field, value: field <= value,
-        "IN": lambda field, value: field in value,
-        "SUBSTRING": lambda field, value: str(value) in str(field),
-    }
-    for bucket, test in tests.items():
-        for column, values in (options.filter.get(bucket) or {}).items():
-            field = row.field_value(column.removeprefix(prefix))
-            for value in values:
-                if not _compare(test, field, value):
-                    return False
-    return True
-
-
-def _compare(test: Callable[[object, object], bool], field: object, value: object) -> bool:
-    field = fold(field)
-    if isinstance(value, list):
-        value = [_coerce(fold(item), field) for item in value]
-    else:
-        value = _coerce(fold(value), field)
-    try:
-        return test(field, value)
-    except TypeError:
-        return False
-
-
-def _coerce(value: object, field: object) -> object:
-    """MySQL compares a number column with a string operand numerically, and vice versa."""
-    if isinstance(field, int) and isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return value
-    if isinstance(field, str) and isinstance(value, int):
-        return str(value)
-    return value

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors
-from .listing import fold
+from .filters import fold
 from .spec import Template
 
 STORAGE_AVAILABLE = "AVAILABLE"

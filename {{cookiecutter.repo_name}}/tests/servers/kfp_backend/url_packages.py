@@ -19,17 +19,11 @@ import re
 from urllib.parse import urlsplit
 
 from . import errors
+from .api_objects import api_pipeline, api_version, ok
+from .backend import Backend
+from .checks import check_model_lengths, template_or_error, validate_tags
 from .errors import ApiError, Response
-from .handlers import (
-    PIPELINE_BODY,
-    Backend,
-    api_pipeline,
-    api_version,
-    check_model_lengths,
-    ok,
-    template_or_error,
-    validate_tags,
-)
+from .pipelines import PIPELINE_BODY
 from .request import Request, proto_keys
 from .spec import PackageReadError, read_package
 from .store import PipelineRecord, VersionRecord
