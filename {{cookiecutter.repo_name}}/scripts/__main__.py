@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "compile",
     "publish",
     "images",
+    "comment",
     "new_project",
 )
 

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.helpers.pipeline_repos",
     "tests.helpers.docker_services",
     "tests.servers.fixtures",
+    "tests.servers.github_fixtures",
 ]
