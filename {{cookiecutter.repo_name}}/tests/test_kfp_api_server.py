@@ -674,6 +674,22 @@ def test_runs_of_an_uploaded_version_are_recorded_pending(kfp_server, client, pa
     )
     assert unknown.status == 500  # CreateRun wraps a missing version as an internal error
 
+    inline = client.run_pipeline(
+        experiment_id=experiment.experiment_id,
+        job_name="inline",
+        pipeline_package_path=str(package),
+    )
+    fetched_inline = client.get_run(inline.run_id)
+    assert fetched_inline.pipeline_version_reference is None
+    assert fetched_inline.pipeline_spec["pipelineInfo"]["name"] == PIPELINE
+    broken = raw(
+        kfp_server,
+        "POST",
+        "/apis/v2beta1/runs",
+        body={"display_name": "r", "pipeline_spec": {"pipelineInfo": {"name": "x"}}},
+    )
+    assert broken.status == 500  # no root component: not a pipeline spec
+
 
 # -- command line --------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 No workflow engine sits behind this server, so a run stays PENDING, as it would on a real server
 whose Argo controller never picked it up.
+
 Handlers take the `Backend` and a decoded `Request` and return a `Response` or raise one of the
 error types in `errors`. Which check runs first decides which error a client sees, so each
 follows its Go handler at backend tag 2.17.0 step by step; messages and their wrapping likewise.
@@ -9,11 +10,14 @@ follows its Go handler at backend tag 2.17.0 step by step; messages and their wr
 
 from __future__ import annotations
 
+import json
+
 from . import errors
 from .api_objects import api_run, ok
 from .backend import Backend
 from .errors import ApiError, Response
 from .request import Request, proto_keys
+from .spec import parse_template
 from .store import RunRecord
 
 DEFAULT_SERVICE_ACCOUNT = "pipeline-runner"
@@ -73,6 +77,13 @@ def create_run(backend: Backend, request: Request) -> Response:
                 "manifest",
                 "Failed to create a run due to error fetching manifest",
             )
+        else:
+            try:
+                spec = parse_template(_manifest(spec), check_name=False).api_struct()
+            except ApiError as exc:
+                raise errors.internal_error(
+                    exc.internal, "Failed to create a run due to error fetching manifest"
+                ) from None
         run = backend.store.insert_run(
             RunRecord(
                 uuid="",
@@ -113,3 +124,12 @@ def get_run(backend: Backend, request: Request) -> Response:
         return ok(api_run(backend.store.get_run(request.params["run_id"])))
     except ApiError as exc:
         raise exc.wrap("Failed to get a run") from None
+
+
+def _manifest(spec: object) -> bytes:
+    """The inline spec as the YAML manifest the server stores: one document, or two when the
+    client sent `{"pipeline_spec": ..., "platform_spec": ...}`."""
+    if isinstance(spec, dict) and "pipeline_spec" in spec:
+        documents = [spec["pipeline_spec"], spec.get("platform_spec") or {}]
+        return "\n---\n".join(json.dumps(doc) for doc in documents).encode()
+    return json.dumps(spec).encode()

@@ -88,8 +88,12 @@ def _from_tarball(data: bytes) -> bytes:
         raise PackageReadError("Error extracting pipeline from the tarball file") from exc
 
 
-def parse_template(data: bytes) -> Template:
-    """`template.New` + `ValidatePipelineName`; raises `ApiError` (InvalidArgument) on bad input."""
+def parse_template(data: bytes, *, check_name: bool = True) -> Template:
+    """`template.New`, then (for pipeline records) `ValidatePipelineName`.
+
+    Raises `ApiError` (InvalidArgument) on bad input. Runs skip the name check: the server only
+    applies it when a pipeline or version is stored.
+    """
     documents = _yaml_documents(data)
     if documents is None or not any(_as_pipeline_spec(doc) for doc in documents):
         raise _invalid_spec("unknown template format")
@@ -111,7 +115,8 @@ def parse_template(data: bytes) -> Template:
             if platform_spec is None:
                 raise _invalid_spec("cannot unmarshal platform specific configs")
     template = Template(pipeline_spec, platform_spec)
-    validate_pipeline_name(template.name)
+    if check_name:
+        validate_pipeline_name(template.name)
     return template
 
 

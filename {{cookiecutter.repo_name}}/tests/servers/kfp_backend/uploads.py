@@ -2,6 +2,7 @@
 
 Plain HTTP handlers on the real server (not grpc-gateway), with their own error body
 `{"error_message","error_details"}` and plain-text 400s for length and namespace checks.
+
 Handlers take the `Backend` and a decoded `Request` and return a `Response` or raise one of the
 error types in `errors`. Which check runs first decides which error a client sees, so each
 follows its Go handler at backend tag 2.17.0 step by step; messages and their wrapping likewise.
@@ -32,7 +33,7 @@ def upload_pipeline(backend: Backend, request: Request) -> Response:
     except PackageReadError:
         raise UploadError(400, "Failed to read a pipeline spec file") from None
     namespace = request.arg("namespace")
-    if len(namespace) > 63:
+    if len(namespace.encode()) > 63:
         raise PlainError(400, "Invalid input error: Pipeline.Namespace length cannot exceed 63")
     namespace = backend.namespace(namespace)
     try:
