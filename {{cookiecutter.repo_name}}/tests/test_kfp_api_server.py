@@ -343,6 +343,35 @@ def test_name_length_limits(kfp_server, package):
     assert json_endpoint.json["details"][0]["message"] == "Internal Server Error"
 
 
+def test_kubernetes_store_takes_only_dns_1123_names(
+    kfp_server_factory, kfp_client_factory, package
+):
+    """Section 3: on the Kubernetes-native store names become custom-resource names."""
+    from kfp_server_api import ApiException
+
+    server = kfp_server_factory(pipeline_store="kubernetes")
+    client = kfp_client_factory(server)
+    assert client.get_kfp_healthz().pipeline_store == "kubernetes"
+    with pytest.raises(ApiException) as bad_pipeline:
+        client.upload_pipeline(str(package), pipeline_name="Proj/Demo")
+    assert bad_pipeline.value.status == 400
+    assert json.loads(bad_pipeline.value.body)["error_message"].startswith(
+        'Invalid pipeline name "Proj/Demo"'
+    )
+    pipeline = client.upload_pipeline(str(package), pipeline_name="proj-demo")
+    with pytest.raises(ApiException) as bad_version:
+        client.upload_pipeline_version(str(package), "feature/x", pipeline_id=pipeline.pipeline_id)
+    assert bad_version.value.status == 400
+    longest = client.upload_pipeline(str(package), pipeline_name="p" * 128)
+    with pytest.raises(ApiException) as too_long:  # 128 + "-" + 127 > 253
+        client.upload_pipeline_version(str(package), "v" * 127, pipeline_id=longest.pipeline_id)
+    assert "253-character naming limit" in json.loads(too_long.value.body)["error_message"]
+    version = client.upload_pipeline_version(
+        str(package), "feature-x-0123abc", pipeline_id=pipeline.pipeline_id
+    )
+    assert version.name == "feature-x-0123abc"
+
+
 # -- listing -------------------------------------------------------------------------------------
 
 

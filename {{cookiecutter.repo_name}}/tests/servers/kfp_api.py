@@ -50,6 +50,9 @@ class KfpApiServer:
     `require_namespace_for_pipelines` defaults to `multi_user`: an empty namespace on a pipeline
     call is then a 400, as on servers started with REQUIRE_NAMESPACE_FOR_PIPELINES=true. Pass
     False to get the stock behaviour, where "" means a shared pipeline.
+
+    `pipeline_store="kubernetes"` plays a server on the Kubernetes-native store: healthz says so
+    and pipeline and version names must be DNS-1123 subdomains.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class KfpApiServer:
         token: str | None = None,
         latency: float = 0.0,
         require_namespace_for_pipelines: bool | None = None,
+        pipeline_store: str = "database",
         port: int = 0,
     ) -> None:
         if require_namespace_for_pipelines is None:
@@ -66,6 +70,7 @@ class KfpApiServer:
         self.backend = Backend(
             multi_user=multi_user,
             require_namespace_for_pipelines=require_namespace_for_pipelines,
+            pipeline_store=pipeline_store,
         )
         self.gateway = Gateway(self.backend, token=token, latency=latency)
         self._httpd = _HTTPServer(("127.0.0.1", port), self.gateway)
@@ -207,10 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--multi-user", action="store_true", help="multi-user (namespaced) mode")
     parser.add_argument("--token", help="require this bearer token on every request")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay every answer")
+    parser.add_argument("--pipeline-store", choices=("database", "kubernetes"), default="database")
     args = parser.parse_args(argv)
 
     server = KfpApiServer(
-        multi_user=args.multi_user, token=args.token, latency=args.latency_ms / 1000, port=args.port
+        multi_user=args.multi_user,
+        token=args.token,
+        latency=args.latency_ms / 1000,
+        pipeline_store=args.pipeline_store,
+        port=args.port,
     )
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -6,6 +6,7 @@ namespace is readable and writable by any caller the front door lets in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import errors
@@ -15,6 +16,7 @@ from .store import Store
 
 BACKEND_TAG = "2.17.0"
 BACKEND_COMMIT = "4a3592cb2d"
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 @dataclass
@@ -31,6 +33,9 @@ class Backend:
     # PIPELINE_URL_ALLOWED_DOMAINS setting.
     package_urls: dict[str, bytes] = field(default_factory=dict)
     allowed_url_domains: list[str] = field(default_factory=list)
+    # "database" (MySQL) or "kubernetes" (pipelines stored as custom resources), as healthz
+    # reports it; the Kubernetes store only takes DNS-1123 names.
+    pipeline_store: str = "database"
 
     def __post_init__(self) -> None:
         if not self.multi_user:
@@ -46,6 +51,47 @@ class Backend:
         if self.multi_user and self.require_namespace_for_pipelines and not namespace:
             raise errors.invalid_input("Namespace is required for pipeline operations")
 
+    def check_store_names(
+        self, *, pipeline: str | None = None, version: str | None = None, parent: str = ""
+    ) -> None:
+        """`pipeline_store_kubernetes.go` / `NewPipelineVersionName`: names become CR names."""
+        if self.pipeline_store != "kubernetes":
+            return
+        if pipeline is not None and (problems := _dns1123_subdomain_errors(pipeline)):
+            raise errors.invalid_input(
+                f"Invalid pipeline name \"{pipeline}\": {problems}. Use 'display_name' for "
+                "human-readable labels"
+            )
+        if version is None:
+            return
+        if problems := _dns1123_subdomain_errors(version):
+            raise errors.invalid_input(
+                f"Invalid pipeline version name \"{version}\": {problems}. Use 'display_name' for "
+                "human-readable labels"
+            )
+        # A version named like its pipeline (the one upload creates) keeps the bare name.
+        composite = f"{parent}-{version}"
+        if parent and parent != version and (problems := _dns1123_subdomain_errors(composite)):
+            raise errors.invalid_input(
+                f'The combined pipeline and version name "{composite}" exceeds the Kubernetes '
+                f"253-character naming limit: {problems}"
+            )
+
+
+def _dns1123_subdomain_errors(name: str) -> str:
+    """k8s.io/apimachinery `IsDNS1123Subdomain`, its messages joined with "; "."""
+    problems = []
+    if len(name) > 253:
+        problems.append("must be no more than 253 characters")
+    if not _DNS1123_SUBDOMAIN.fullmatch(name):
+        problems.append(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+            "'-' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'example.com', regex used for validation is "
+            f"'{_DNS1123_SUBDOMAIN.pattern}')"
+        )
+    return "; ".join(problems)
+
 
 def healthz(backend: Backend, request: Request) -> Response:
     """A plain HTTP handler (not grpc-gateway): answers any method, no auth in the apiserver."""
@@ -55,5 +101,5 @@ def healthz(backend: Backend, request: Request) -> Response:
         "multi_user": backend.multi_user,
     }
     if request.path.startswith("/apis/v2beta1/"):
-        body["pipeline_store"] = "database"
+        body["pipeline_store"] = backend.pipeline_store
     return Response.json(200, body)

@@ -40,6 +40,7 @@ def create_pipeline(backend: Backend, request: Request) -> Response:
             raise errors.invalid_input("name is required")
         try:
             validate_tags(tags)
+            backend.check_store_names(pipeline=name)
             pipeline = backend.store.insert_pipeline(
                 PipelineRecord(
                     "", name, display_name, body.get("description") or "", namespace, 0, tags

@@ -49,6 +49,7 @@ def upload_pipeline(backend: Backend, request: Request) -> Response:
     try:
         validate_tags(tags)
         template = template_or_error(package, "a pipeline and a pipeline version")
+        backend.check_store_names(pipeline=name, version=name, parent=name)
         pipeline, _ = backend.store.insert_pipeline_and_version(
             PipelineRecord("", name, display_name, description, namespace, 0, tags),
             VersionRecord("", "", name, display_name, description, 0, template),
@@ -88,6 +89,7 @@ def upload_pipeline_version(backend: Backend, request: Request) -> Response:
     try:
         template = template_or_error(package, "a pipeline version")
         validate_tags(tags)
+        backend.check_store_names(version=name, parent=pipeline.name)
         version = backend.store.insert_version(
             VersionRecord(
                 "",

@@ -101,6 +101,7 @@ def create_pipeline_and_version(backend: Backend, request: Request) -> Response:
         validate_tags(tags)
         validate_tags(version_tags)
         template = template_or_error(package, "a pipeline and a pipeline version")
+        backend.check_store_names(pipeline=name, version=name, parent=name)
         pipeline, _ = backend.store.insert_pipeline_and_version(
             PipelineRecord("", name, display_name, description, namespace, 0, tags),
             VersionRecord(
@@ -158,6 +159,8 @@ def create_pipeline_version(backend: Backend, request: Request) -> Response:
             raise errors.internal_error(
                 "foreign key constraint fails", "Failed to add a pipeline version"
             )
+        parent = backend.store.pipelines[pipeline_id].name
+        backend.check_store_names(version=name, parent=parent)
         version = backend.store.insert_version(
             VersionRecord(
                 "",
