@@ -656,6 +656,22 @@ def test_package_urls_are_validated_like_the_real_server(kfp_server, package, ur
     assert not kfp_server.pipelines
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": 5},
+        {"name": "p", "colour": "red"},
+        {"name": "p", "tags": {"team": 1}},
+        ["not", "an", "object"],
+    ],
+    ids=["wrong-type", "unknown-field", "tag-not-a-string", "not-an-object"],
+)
+def test_malformed_json_bodies_are_400(kfp_server, body):
+    response = raw(kfp_server, "POST", "/apis/v2beta1/pipelines", body=body)
+    assert (response.status, response.json["code"]) == (400, 3)
+    assert not kfp_server.pipelines
+
+
 # -- deletes and runs ----------------------------------------------------------------------------
 
 

@@ -20,6 +20,12 @@ def validate_tags(tags: dict[str, str]) -> None:
     if len(tags) > 20:
         raise errors.invalid_input(f"number of tags ({len(tags)}) exceeds maximum of 20 per entity")
     for key, value in tags.items():
+        if not isinstance(value, str):
+            raise errors.ApiError(
+                errors.INVALID_ARGUMENT,
+                f"proto: invalid value for string field tags: {value!r}",
+                None,
+            )
         if not key:
             raise errors.invalid_input("tag key cannot be empty")
         if "." in key:

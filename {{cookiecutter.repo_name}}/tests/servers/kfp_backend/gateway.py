@@ -16,8 +16,10 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -186,6 +188,12 @@ class Gateway:
             return handler(self.backend, request)
         except (ApiError, UploadError, PlainError) as exc:
             return exc.to_response()
+        except Exception as exc:
+            # A request this server does not expect: answer as Go's ToGRPCError does for a
+            # non-UserError (500, code 13) rather than drop the connection, and show why.
+            traceback.print_exc(file=sys.stderr)
+            message = f"Internal error: {exc!r}"
+            return Response.json(500, errors.grpc_status_body(errors.INTERNAL, message, message))
 
     def _record(self, request: Request, status: int) -> None:
         headers = {

@@ -16,6 +16,24 @@ from dataclasses import dataclass, field
 
 from . import errors
 
+# Body fields that are messages or maps (a JSON object) or repeated (a JSON array); every other
+# field the server's bodies carry here is a string (ids, names, timestamps, enums).
+MESSAGE_FIELDS = frozenset(
+    {
+        "error",
+        "tags",
+        "package_url",
+        "pipeline_spec",
+        "runtime_config",
+        "pipeline_version_reference",
+        "run_details",
+        "plugins_input",
+        "pipeline",
+        "pipeline_version",
+    }
+)
+LIST_FIELDS = frozenset({"state_history"})
+
 
 @dataclass
 class Request:
@@ -72,7 +90,12 @@ class Request:
         for key, value in document.items():
             if key not in allowed:
                 raise _body_error(f'proto: unknown field "{key}"')
-            message[allowed[key]] = value
+            field_name = allowed[key]
+            expected = dict if field_name in MESSAGE_FIELDS else str
+            expected = list if field_name in LIST_FIELDS else expected
+            if value is not None and not isinstance(value, expected):
+                raise _body_error(f"proto: invalid value for field {field_name}: {value!r}")
+            message[field_name] = value
         return message
 
     def uploaded_file(self) -> tuple[str, bytes] | None:
