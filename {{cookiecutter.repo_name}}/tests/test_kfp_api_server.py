@@ -372,6 +372,29 @@ def test_kubernetes_store_takes_only_dns_1123_names(
     assert version.name == "feature-x-0123abc"
 
 
+def test_concurrent_uploads_of_one_name_create_it_once(kfp_server, client, package):
+    """Racing CI jobs: the server serves them in parallel and exactly one upload wins."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kfp_server_api import ApiException
+
+    kfp_server.set_latency(0.05)  # every request in flight at once, as with --jobs 8
+
+    def upload(_: int) -> int:
+        try:
+            client.upload_pipeline(str(package), pipeline_name=PIPELINE)
+        except ApiException as error:
+            return error.status
+        return 200
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(upload, range(8)))
+    assert statuses == [200] + [409] * 7
+    assert [(p.name, len(kfp_server.store.versions_of(p.uuid))) for p in kfp_server.pipelines] == [
+        (PIPELINE, 1)
+    ]
+
+
 # -- listing -------------------------------------------------------------------------------------
 
 
