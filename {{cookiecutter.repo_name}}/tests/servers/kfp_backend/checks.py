@@ -48,7 +48,11 @@ def check_model_lengths(model: str, **fields: tuple[str, int]) -> None:
             )
 
 
-def list_options(listable: listing.Listable, request: Request, what: str) -> listing.ListOptions:
+def list_options(
+    listable: listing.Listable, request: Request, what: str | None
+) -> listing.ListOptions:
+    """The list parameters of a request; errors wrapped as `ListPipelines(Versions)` wrap them
+    (`what` names the resource), or unwrapped (`what=None`) for the caller to wrap."""
     page_token, sort_by, filter_spec = (
         request.arg("page_token"),
         request.arg("sort_by"),
@@ -64,6 +68,8 @@ def list_options(listable: listing.Listable, request: Request, what: str) -> lis
             filter_spec=filter_spec,
         )
     except ApiError as exc:
+        if what is None:
+            raise
         raise exc.wrap(
             f"Failed to list {what} due invalid list options: pageToken: {page_token}, "
             f"pageSize: {page_size}, sortBy: {sort_by}, filter: {filter_spec}"

@@ -68,7 +68,7 @@ def get_experiment(backend: Backend, request: Request) -> Response:
 
 def list_experiments(backend: Backend, request: Request) -> Response:
     try:
-        options = list_options(listing.EXPERIMENTS, request, "experiments")
+        options = list_options(listing.EXPERIMENTS, request, None)
     except ApiError as exc:
         raise exc.wrap("Failed to create list options") from None
     namespace = backend.namespace(request.arg("namespace"))
