@@ -6,8 +6,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The Polyaxon API server the Polyaxon tests start (haupt sandbox). Its own venv: haupt pins
+# libraries that kfp pins differently. The tests find it through POLYAXON_SANDBOX_BIN.
+POLYAXON_VENV := .venv-polyaxon
+HAUPT := $(POLYAXON_VENV)/bin/haupt
 
-.PHONY: help demo test lint clean
+.PHONY: help demo test lint clean polyaxon-sandbox
 
 help:
 	@echo "make demo   bake a monorepo into build/demo and run its CI flow locally"
@@ -20,11 +24,19 @@ $(PY): requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(PY)
 
+$(HAUPT):
+	$(PYTHON) -m venv $(POLYAXON_VENV)
+	$(POLYAXON_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(POLYAXON_VENV)/bin/python -m pip install --quiet 'haupt[sandbox]==2.18.0'
+	@touch $(HAUPT)
+
+polyaxon-sandbox: $(HAUPT)
+
 demo: $(PY)
 	$(PY) tools/demo.py build/demo
 
-test: $(PY) lint
-	$(PY) -m pytest
+test: $(PY) $(HAUPT) lint
+	POLYAXON_SANDBOX_BIN=$(abspath $(HAUPT)) $(PY) -m pytest
 
 lint: $(PY)
 	$(PY) -m ruff check .
