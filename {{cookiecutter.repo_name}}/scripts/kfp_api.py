@@ -186,6 +186,18 @@ def _error_text(body: Any) -> str:
     return " ".join(text.split())[:300]
 
 
+def is_api_not_found(body: Any) -> bool:
+    """True for the KFP API's own NotFound answer (a google.rpc.Status with code 5, or the
+    ``error`` shape of older gateways), not for a 404 page from something in front of it."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        document = json.loads(body or "")
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("code") == 5
+
+
 def _retry_after(headers: Any) -> float | None:
     try:
         value = headers.get("Retry-After") if headers else None
@@ -364,8 +376,10 @@ class KfpApi:
         """The pipeline with this unique ``name`` in our namespace, or None.
 
         GET /pipelines/names/{name} (never ``get_pipeline_id``, which matches the non-unique
-        display_name and ignores the namespace). A 404 is confirmed with a filter on ``name``,
-        which also covers servers without the by-name route.
+        display_name and ignores the namespace). Every v2beta1 server has that route (since
+        backend 2.0.0), so a 404 carrying the API's own NotFound status means "absent". Any
+        other answer the route should not give (a proxy's 404 page, 405, 501) falls back to a
+        list filtered on ``name``.
         """
         try:
             return self.call(
@@ -375,8 +389,10 @@ class KfpApi:
                 **self._namespace_kwargs(),
             )
         except KfpError as error:
-            if error.status != 404:
+            if error.status not in (404, 405, 501):
                 raise
+            if error.status == 404 and is_api_not_found(error.body):
+                return None
         response = self.call(
             f"list pipelines named {name}",
             self.client.list_pipelines,

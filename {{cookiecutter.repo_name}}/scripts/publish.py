@@ -509,11 +509,14 @@ def run_sync_steps(context: SyncContext, steps: Sequence[str] = SYNC_STEPS) -> l
 
 
 def apply_plan(plan: Plan, publisher: Publisher, *, jobs: int) -> tuple[list, list]:
-    """Publish every pipeline, then every experiment, ``jobs`` at a time; results come back in
-    plan order whatever order the requests finish in."""
+    """Publish every pipeline and ensure every experiment, ``jobs`` requests' worth at a time
+    (they are independent, so experiments need not wait for the last upload); results come
+    back in plan order whatever order the requests finish in."""
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="publish") as pool:
-        pipelines = list(pool.map(publisher.publish_pipeline, plan.pipelines))
-        experiments = list(pool.map(publisher.ensure_experiment, plan.experiments))
+        pipeline_futures = [pool.submit(publisher.publish_pipeline, t) for t in plan.pipelines]
+        experiment_futures = [pool.submit(publisher.ensure_experiment, t) for t in plan.experiments]
+        pipelines = [future.result() for future in pipeline_futures]
+        experiments = [future.result() for future in experiment_futures]
     return pipelines, experiments
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -90,14 +91,40 @@ def test_find_pipeline_uses_the_unique_name_not_the_display_name(kfp_server):
     assert [r.path for r in kfp_server.requests][-1] == "/apis/v2beta1/pipelines/names/alpha-score"
 
 
-def test_a_missing_pipeline_is_confirmed_with_a_name_filter(kfp_server):
+def test_a_missing_pipeline_is_one_request(kfp_server):
     api = api_for(kfp_server)
     kfp_server.clear_requests()
     assert api.find_pipeline("not-there") is None
-    by_name, listing = kfp_server.requests
+    (by_name,) = kfp_server.requests
     assert (by_name.path, by_name.status) == ("/apis/v2beta1/pipelines/names/not-there", 404)
+
+
+def test_a_by_name_route_the_server_lacks_falls_back_to_a_name_filter(kfp_server):
+    api = api_for(kfp_server)
+    created = api.create_pipeline("alpha-score", "alpha/score")
+    kfp_server.clear_requests()
+    kfp_server.fail_next(1, 501, match="/names/")  # e.g. a proxy that does not route it
+    assert api.find_pipeline("alpha-score").pipeline_id == created.pipeline_id
+    by_name, listing = kfp_server.requests
+    assert by_name.status == 501
     assert listing.path == "/apis/v2beta1/pipelines"
-    assert "name" in listing.query["filter"][0]
+    assert json.loads(unquote(listing.query["filter"][0])) == {
+        "predicates": [{"operation": "EQUALS", "key": "name", "string_value": "alpha-score"}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"code":5,"message":"Pipeline not found","details":[]}', True),
+        ('{"error":"not found","code":5,"message":"not found"}', True),
+        ("<html><body>404 Not Found</body></html>", False),
+        ('{"code":12,"message":"Method Not Allowed"}', False),
+    ],
+    ids=["grpc-status", "old-gateway", "proxy-page", "other-code"],
+)
+def test_only_the_apis_own_not_found_means_absent(body, expected):
+    assert kfp_api.is_api_not_found(body) is expected
 
 
 def test_create_pipeline_makes_no_version_and_a_409_returns_the_existing_one(kfp_server):
