@@ -250,7 +250,7 @@ def test_a_component_without_a_dockerfile_is_not_buildable(components_repo, caps
 
 
 @pytest.mark.parametrize(
-    "value", ["https://ghcr.io/acme", "GHCR.io/Acme", "ghcr.io/acme:latest"], ids=str
+    "value", ["https://ghcr.io/acme", "GHCR.io/ML", "ghcr.io/acme:latest"], ids=str
 )
 def test_a_bad_registry_is_a_configuration_error(components_repo, capsys, monkeypatch, value):
     monkeypatch.setenv("IMAGE_REGISTRY", value)
@@ -263,3 +263,14 @@ def test_half_set_credentials_are_a_configuration_error(components_repo, capsys,
     monkeypatch.setenv("REGISTRY_USERNAME", "bot")
     assert images(components_repo, "alpha", "--push") == 2
     assert "set both REGISTRY_USERNAME and REGISTRY_PASSWORD" in capsys.readouterr().err
+
+
+def test_changed_builds_only_the_components_changed_since_base(image_repo, capsys):
+    image_repo.checkout("feature", create=True)
+    (image_repo.path / "components/beta/src/hello.txt").write_text("beta, changed\n")
+    image_repo.commit("change beta")
+
+    code, result, err = run_json(image_repo, capsys, "--changed", "--base", "main", "--dry-run")
+
+    assert code == 0, err
+    assert [(c["name"], c["status"]) for c in result["components"]] == [("beta", "would build")]
