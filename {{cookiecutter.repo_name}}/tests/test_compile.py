@@ -262,3 +262,26 @@ def test_compile_json_is_independent_of_the_checkout_path(tmp_path):
     assert compile_(second.path, "--all") == 0
     assert read_index(first.path) == read_index(second.path)
     assert re.fullmatch(r"[0-9a-f]{64}", read_index(first.path)["pipelines"][0]["sha256"])
+
+
+def test_changed_compiles_only_the_affected_pipelines(pipeline_repo, capsys):
+    pipeline_repo.checkout("feature/score", create=True)
+    pipeline_repo.write("pipelines/alpha/score.py", pipeline_source("changed"))
+    manifest = pipeline_repo.path / "projects/beta.yml"
+    manifest.write_text(manifest.read_text("utf-8").replace("Default", "Nightly"), encoding="utf-8")
+    pipeline_repo.commit("change score and beta's experiments")
+    assert compile_(pipeline_repo.path, "--changed", "--base", "main") == 0
+    index = read_index(pipeline_repo.path)
+    assert [p["selector"] for p in index["pipelines"]] == ["alpha/score"]
+    # beta's manifest changed: publish must sync its experiments though nothing compiled.
+    assert index["projects"] == ["alpha", "beta"]
+
+
+def test_changed_with_a_shared_helper_compiles_its_users(pipeline_repo):
+    pipeline_repo.checkout("feature/helpers", create=True)
+    helpers = pipeline_repo.path / "pipelines/alpha/_helpers.py"
+    helpers.write_text(helpers.read_text("utf-8") + "\n# tuned\n", encoding="utf-8")
+    pipeline_repo.commit("tune helpers")
+    assert compile_(pipeline_repo.path, "--changed", "--base", "main") == 0
+    index = read_index(pipeline_repo.path)
+    assert [p["selector"] for p in index["pipelines"]] == ["alpha/score", "alpha/train_model"]
