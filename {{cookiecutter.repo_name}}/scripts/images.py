@@ -36,6 +36,9 @@ REPOSITORY = re.compile(
     r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$"
 )
 
+# "dockerfile parse error line 2: unknown instruction: COPPY": worth a file:line annotation.
+DOCKERFILE_PARSE_ERROR = re.compile(r"parse error (?:on )?line (\d+)")
+
 LogSink = Callable[[str, str], None]  # (component name, one line of build or push output)
 
 
@@ -303,12 +306,14 @@ def plan_images(
 
 
 class StepFailed(Exception):
-    """A build or push failed; carries the reason and the tail of the output."""
+    """A build or push failed; carries the reason, the tail of the output and, for a Dockerfile
+    the engine could not parse, the line to fix."""
 
-    def __init__(self, reason: str, tail: list[str]):
+    def __init__(self, reason: str, tail: list[str], line: int | None = None):
         super().__init__(reason)
         self.reason = reason
         self.tail = tail
+        self.line = line
 
 
 def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
@@ -352,7 +357,9 @@ def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
         archive.close()
     if error:
         reason = error.strip().splitlines()[0] if error.strip() else "the engine gave no reason"
-        raise StepFailed(f"build failed: {reason}", list(tail))
+        parse_error = DOCKERFILE_PARSE_ERROR.search(reason)
+        line = int(parse_error.group(1)) if parse_error else None
+        raise StepFailed(f"build failed: {reason}", list(tail), line)
 
 
 def push_image(client: Any, plan: ImagePlan, auth: dict[str, str] | None, log: LogSink) -> str:
@@ -403,6 +410,7 @@ def apply_plan(
         except StepFailed as failure:
             result.status, result.error, result.log_tail = "failed", failure.reason, failure.tail
             result.error_path = f"{plan.component.path}/{DOCKERFILE}"
+            result.error_line = failure.line
         if pin and result.digest and result.status != "failed":
             reference = f"{plan.repository}@{result.digest}"
             spec = plan.component.spec

@@ -130,6 +130,16 @@ def test_a_second_run_with_nothing_changed_builds_nothing(image_repo, capsys):
         assert repository_tags(client, item["image"].rsplit(":", 1)[0]) == set()
 
 
+def test_a_dockerfile_syntax_error_points_at_its_line(image_repo, capsys):
+    write_component(image_repo.path, "alpha", dockerfile="FROM scratch\nCOPPY src/ /\n")
+    assert images(image_repo, "alpha") == 1
+    problems = [line for line in capsys.readouterr().err.splitlines() if "Dockerfile:" in line]
+    assert problems == [
+        "components/alpha/Dockerfile:2: build failed: dockerfile parse error line 2: unknown "
+        "instruction: COPPY"
+    ]
+
+
 def test_without_push_a_local_image_with_the_tag_is_not_rebuilt(image_repo, capsys):
     code, first, err = run_json(image_repo, capsys, "beta")
     assert code == 0, err
@@ -274,3 +284,28 @@ def test_changed_builds_only_the_components_changed_since_base(image_repo, capsy
 
     assert code == 0, err
     assert [(c["name"], c["status"]) for c in result["components"]] == [("beta", "would build")]
+
+
+def test_missing_docker_skips_unless_ci_requires_it(monkeypatch):
+    from tests.helpers import docker_services
+
+    monkeypatch.delenv("REQUIRE_DOCKER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no dockerd"):
+        docker_services.unavailable("no dockerd")
+    monkeypatch.setenv("REQUIRE_DOCKER", "1")
+    with pytest.raises(pytest.fail.Exception, match="REQUIRE_DOCKER=1 but no dockerd"):
+        docker_services.unavailable("no dockerd")
+
+
+def test_a_daemon_that_dies_while_starting_shows_its_log(tmp_path):
+    from tests.helpers import docker_services
+
+    fake = tmp_path / "dockerd"
+    fake.write_text("#!/bin/sh\necho 'failed to mount overlay: permission denied' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(docker_services.ServiceError) as failure:
+        docker_services.start_engine(str(fake), tmp_path)
+    assert str(failure.value) == (
+        "dockerd exited with code 3 while starting; its log:\n"
+        "failed to mount overlay: permission denied"
+    )
