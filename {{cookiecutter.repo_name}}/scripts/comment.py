@@ -13,6 +13,7 @@ warning for the caller, not a failure: the publish result is already in the job 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,6 +217,8 @@ def post_sticky_comment(
     from requests.exceptions import RequestException
 
     where = f"{repo_slug}#{pr_number} on {api_url}"
+    # PyGithub logs each 403 (such as /user for GITHUB_TOKEN) at INFO; we report outcomes.
+    logging.getLogger("github").setLevel(logging.WARNING)
     client = Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
