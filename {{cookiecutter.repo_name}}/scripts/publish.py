@@ -304,8 +304,9 @@ class SyncContext:
 
 # Extra per-project syncs run after the KFP steps, as "module:function" names imported only
 # when publish runs. Each is called as ``function(context: SyncContext) -> list[SyncResult]``
-# and reports its own failures as rows with status "failed" (exit code 1).
-SYNC_STEPS: tuple[str, ...] = ()
+# and reports its own failures as rows with status "failed" (exit code 1). A step whose module
+# is not in this repo is skipped: the template leaves optional modules out (no Polyaxon).
+SYNC_STEPS: tuple[str, ...] = ("scripts.polyaxon:sync_step",)
 
 
 @dataclass
@@ -497,14 +498,19 @@ def _pipeline_description(spec: Any) -> str:
     return str(info.get("description") or "")
 
 
-def run_sync_steps(context: SyncContext, steps: Sequence[str] = SYNC_STEPS) -> list[SyncResult]:
+def run_sync_steps(context: SyncContext, steps: Sequence[str] | None = None) -> list[SyncResult]:
     import importlib
 
     rows: list[SyncResult] = []
-    for step in steps:
+    for step in SYNC_STEPS if steps is None else steps:
         module_name, _, function_name = step.partition(":")
-        function = getattr(importlib.import_module(module_name), function_name)
-        rows.extend(function(context))
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise  # the step exists but a dependency of it is missing: a real problem
+            continue
+        rows.extend(getattr(module, function_name)(context))
     return rows
 
 

@@ -576,3 +576,38 @@ def test_publishing_without_compiling_says_to_compile(
 ):
     assert run_publish(monkeypatch, pipeline_repo, kfp_server) == 2
     assert "run `python -m scripts compile` first" in capsys.readouterr().err
+
+
+def record_touched_projects(context):
+    """A sync step for the seam test: one row per touched project, failing for "beta"."""
+    return [
+        publish.SyncResult(
+            "test sync",
+            project.name,
+            "failed" if project.name == "beta" else ("would sync" if context.dry_run else "ok"),
+            message="beta refused" if project.name == "beta" else "",
+        )
+        for project in context.projects
+    ]
+
+
+def test_sync_steps_run_for_the_touched_projects(compiled, kfp_server, monkeypatch, capsys):
+    monkeypatch.setattr(
+        publish,
+        "SYNC_STEPS",
+        ("scripts.not_in_this_repo:sync_step", "tests.test_publish:record_touched_projects"),
+    )
+    code, document = json_publish(monkeypatch, capsys, compiled, kfp_server, "--dry-run")
+    assert code == 1  # the failed sync row fails the publish
+    assert document["syncs"] == [
+        {"kind": "test sync", "name": "alpha", "status": "would sync", "link": None, "message": ""},
+        {
+            "kind": "test sync",
+            "name": "beta",
+            "status": "failed",
+            "link": None,
+            "message": "beta refused",
+        },
+    ]
+    assert document["ok"] is False
+    assert "test sync beta: beta refused" in json_publish.last_err
