@@ -230,8 +230,13 @@ class WorkflowRun:
         evaluator = Evaluator(self._contexts(env, {}), self.workspace)
         needs = job.get("needs", [])
         needs = [needs] if isinstance(needs, str) else needs
+        needs_succeeded = all(self.needs[n]["result"] == "success" for n in needs)
         if job.get("if") is None:  # the default success(): every needed job succeeded
-            return all(self.needs[n]["result"] == "success" for n in needs)
+            return needs_succeeded
+        # Without a status function GitHub adds success(): a skipped or failed need skips it.
+        has_status = re.search(r"\b(always|cancelled|success|failure)\(", str(job["if"]))
+        if not has_status and not needs_succeeded:
+            return False
         return condition(job["if"], evaluator, default="success()")
 
     def run_job(
