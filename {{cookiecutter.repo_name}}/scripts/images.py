@@ -39,6 +39,8 @@ REPOSITORY = re.compile(
 # "dockerfile parse error line 2: unknown instruction: COPPY": worth a file:line annotation.
 DOCKERFILE_PARSE_ERROR = re.compile(r"parse error (?:on )?line (\d+)")
 
+AUTH_REFUSAL = re.compile(r"unauthori[sz]ed|denied|credentials|authenticat", re.IGNORECASE)
+
 LogSink = Callable[[str, str], None]  # (component name, one line of build or push output)
 
 
@@ -243,11 +245,11 @@ def remote_digest(client: Any, reference: str, auth: dict[str, str] | None) -> s
         return None
     except docker.errors.APIError as error:
         registry = reference.split("/", 1)[0]
+        # The engine reports most registry refusals as a 500 with the registry's words in it.
+        refused = error.status_code in (401, 403) or AUTH_REFUSAL.search(_reason(error))
         hint = (
             "check REGISTRY_USERNAME / REGISTRY_PASSWORD (or docker login)"
-            if error.status_code in (401, 403)
-            or "denied" in str(error.explanation or "").lower()
-            or "unauthorized" in str(error.explanation or "").lower()
+            if refused
             else "check that the registry is up and IMAGE_REGISTRY / image_registry is right"
         )
         raise RegistryUnavailable(

@@ -189,6 +189,31 @@ def test_a_dockerfile_error_shows_the_log_tail_and_the_other_component_still_bui
     assert len(repository_tags(engine(), beta)) == 1
 
 
+def test_push_to_a_registry_that_needs_a_login(
+    components_repo, docker_env, auth_registry, capsys, monkeypatch
+):
+    address, username, password = auth_registry
+    monkeypatch.setenv("IMAGE_REGISTRY", f"{address}/ml")
+
+    code = images(components_repo, "alpha", "--push")
+    captured = capsys.readouterr()
+    assert code == 1
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"cannot query the registry {address} (")
+    assert line.endswith("check REGISTRY_USERNAME / REGISTRY_PASSWORD (or docker login)")
+
+    monkeypatch.setenv("REGISTRY_USERNAME", username)
+    monkeypatch.setenv("REGISTRY_PASSWORD", password)
+    code = images(components_repo, "alpha", "--push", "--pin", "--format", "json")
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    (item,) = json.loads(captured.out)["components"]
+    assert item["status"] == "pushed"
+    assert password not in captured.out + captured.err
+    found = registry_manifest_digest(address, "ml/alpha", item["tag"], login=(username, password))
+    assert found == item["digest"]
+
+
 def test_an_unreachable_engine_is_one_clear_line(components_repo, capsys, monkeypatch, tmp_path):
     socket = tmp_path / "no-engine.sock"
     monkeypatch.setenv("DOCKER_HOST", f"unix://{socket}")

@@ -16,12 +16,15 @@ Fixtures:
 - ``docker_engine`` (session): the ``DOCKER_HOST`` URL, ``unix:///.../docker.sock``.
 - ``registry`` (session): ``127.0.0.1:<port>`` of an empty registry (no auth, plain HTTP; the
   engine treats 127.0.0.0/8 registries as insecure by default, so push works without TLS).
+- ``auth_registry`` (session): ``(address, username, password)`` of a registry that needs
+  that login (htpasswd), to test that credentials reach it.
 - ``docker_env`` (per test): sets ``DOCKER_HOST`` and an empty ``DOCKER_CONFIG`` for the test, so
   code under test that calls ``docker.from_env()`` reaches the test engine with no stored logins.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -106,12 +109,15 @@ def engine_answers(socket_path: Path) -> bool:
         connection.close()
 
 
-def registry_answers(address: str) -> bool:
-    """True once the registry's API root ``GET /v2/`` answers 200."""
+def registry_answers(address: str, *, auth: bool = False) -> bool:
+    """True once the registry's API root ``GET /v2/`` answers: 200, or 401 when it asks for
+    credentials (which is how a registry with auth says it is up)."""
     try:
         with urllib.request.urlopen(f"http://{address}/v2/", timeout=2.0) as response:
             return response.status == 200
-    except (OSError, urllib.error.URLError):
+    except urllib.error.HTTPError as error:
+        return auth and error.code == 401
+    except OSError:
         return False
 
 
@@ -201,31 +207,31 @@ def start_engine(dockerd: str, folder: Path) -> tuple[subprocess.Popen, str]:
     return process, f"unix://{sock}"
 
 
-def start_registry(binary: str, folder: Path) -> tuple[subprocess.Popen, str]:
-    """Start a registry on a free 127.0.0.1 port with storage in ``folder``."""
+def start_registry(
+    binary: str, folder: Path, *, htpasswd: Path | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start a registry on a free 127.0.0.1 port with storage in ``folder``; with ``htpasswd``
+    every request needs HTTP basic credentials from that (bcrypt) file."""
     address = f"127.0.0.1:{free_port()}"
     config = folder / "config.yml"
+    settings: dict = {
+        "version": 0.1,
+        "log": {"level": "info"},
+        "storage": {
+            "filesystem": {"rootdirectory": str(folder / "data")},
+            "delete": {"enabled": True},
+        },
+        "http": {"addr": address},
+    }
+    if htpasswd is not None:
+        settings["auth"] = {"htpasswd": {"realm": "test-registry", "path": str(htpasswd)}}
     # JSON is YAML, and json.dumps quotes the paths safely.
-    config.write_text(
-        json.dumps(
-            {
-                "version": 0.1,
-                "log": {"level": "info"},
-                "storage": {
-                    "filesystem": {"rootdirectory": str(folder / "data")},
-                    "delete": {"enabled": True},
-                },
-                "http": {"addr": address},
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    config.write_text(json.dumps(settings, indent=2), encoding="utf-8")
     log = folder / "registry.log"
     process = start_process([binary, "serve", str(config)], log)
     try:
         wait_until(
-            lambda: registry_answers(address),
+            lambda: registry_answers(address, auth=htpasswd is not None),
             process,
             name="docker-registry",
             log=log,
@@ -294,6 +300,32 @@ def registry() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def auth_registry() -> Iterator[tuple[str, str, str]]:
+    """A registry that needs a login; yields ``(address, username, password)``."""
+    binary = _check_prerequisites("docker-registry")
+    try:
+        import bcrypt  # the only hash the registry's htpasswd accepts
+    except ImportError:
+        unavailable("bcrypt is not installed (pip install -e '.[dev]')")
+    username, password = "ci-bot", "s3cret-registry-password"
+    folder = _service_folder("reg-")
+    htpasswd = folder / "htpasswd"
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+    htpasswd.write_text(f"{username}:{hashed}\n", encoding="utf-8")
+    try:
+        try:
+            process, address = start_registry(binary, folder, htpasswd=htpasswd)
+        except ServiceError as error:
+            pytest.fail(str(error), pytrace=False)
+        try:
+            yield address, username, password
+        finally:
+            stop(process)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def docker_env(
     docker_engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -308,22 +340,29 @@ def docker_env(
     yield docker_engine
 
 
-def registry_manifest_digest(address: str, repository: str, reference: str) -> str | None:
+def registry_manifest_digest(
+    address: str, repository: str, reference: str, *, login: tuple[str, str] | None = None
+) -> str | None:
     """The digest the registry reports for ``repository:reference`` (a tag or a digest),
-    read straight from the registry HTTP API v2; None when it has no such manifest."""
+    read straight from the registry HTTP API v2; None when it has no such manifest.
+    ``login`` is (username, password) for a registry that needs one."""
+    headers = {
+        "Accept": ", ".join(
+            [
+                "application/vnd.docker.distribution.manifest.v2+json",
+                "application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.docker.distribution.manifest.list.v2+json",
+                "application/vnd.oci.image.index.v1+json",
+            ]
+        )
+    }
+    if login is not None:
+        token = base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
     request = urllib.request.Request(
         f"http://{address}/v2/{repository}/manifests/{reference}",
         method="HEAD",
-        headers={
-            "Accept": ", ".join(
-                [
-                    "application/vnd.docker.distribution.manifest.v2+json",
-                    "application/vnd.oci.image.manifest.v1+json",
-                    "application/vnd.docker.distribution.manifest.list.v2+json",
-                    "application/vnd.oci.image.index.v1+json",
-                ]
-            )
-        },
+        headers=headers,
     )
     try:
         with urllib.request.urlopen(request, timeout=10.0) as response:
