@@ -390,4 +390,4 @@ def test_pin_commit_fails_clearly_when_main_moved(push, origin_and_clone, tmp_pa
 
     code, log, _ = run_pin_commit(clone, push, tmp_path)
     assert code == 1
-    assert "::error title=pin commit::main moved since" in log
+    assert "::error title=pin commit::could not push the pins to main: either main moved" in log
