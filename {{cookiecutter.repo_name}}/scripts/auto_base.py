@@ -17,25 +17,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.changed import BaseChoice
 from scripts.errors import ConfigError
 from scripts.git import FETCH_HINT, commit_exists
 
-AUTO = "auto"
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 LOCAL_CANDIDATES = ("origin/main", "main")
-
-
-@dataclass(frozen=True)
-class BaseChoice:
-    """A reference to diff from (through its merge base with HEAD), or None: compare with
-    nothing, everything is affected. ``why`` is shown to people."""
-
-    ref: str | None
-    why: str
 
 
 def resolve_auto_base(root: Path, env: Mapping[str, str]) -> BaseChoice:

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.auto_base import AUTO, BaseChoice, resolve_auto_base
 from scripts.dependents import SearchInput, find_dependents, node_of
 from scripts.git import (
     FileChange,
@@ -37,6 +36,7 @@ from scripts.git import (
     read_blobs,
     resolve_commit,
 )
+from scripts.imports import FileIndex
 from scripts.repo import Repo, pipeline_from_path
 
 # Repo-wide inputs: a change to any of these can change every compiled pipeline.
@@ -64,7 +64,17 @@ COMPILE_LOGIC = (
 NOT_PIPELINE_CODE = ("scripts/", "tests/", "components/", "benchmarks/")
 MANIFEST_SUFFIXES = (".yml", ".yaml")
 LOADABLE_SUFFIXES = (".yaml", ".yml", ".json")
+AUTO = "auto"  # --base auto: see scripts/auto_base.py
 VERBS = {"A": "added", "C": "added", "D": "deleted", "M": "changed", "T": "changed"}
+
+
+@dataclass(frozen=True)
+class BaseChoice:
+    """A reference to diff from (through its merge base with HEAD), or None: compare with
+    nothing, everything is affected. ``why`` is shown to people."""
+
+    ref: str | None
+    why: str
 
 
 @dataclass(frozen=True)
@@ -154,11 +164,12 @@ def find_changes(
     """
     root = repo.root
     head_sha = resolve_commit(root, head)
-    choice = (
-        resolve_auto_base(root, os.environ if env is None else env)
-        if base == AUTO
-        else BaseChoice(base, f"merge base with {base}")
-    )
+    if base == AUTO:
+        from scripts.auto_base import resolve_auto_base  # reads the Actions event: only then
+
+        choice = resolve_auto_base(root, os.environ if env is None else env)
+    else:
+        choice = BaseChoice(base, f"merge base with {base}")
     tree = list_tree(root, head_sha)
     if choice.ref is None:
         return _everything(tree, head_sha, base, choice.why)
@@ -236,10 +247,13 @@ def _dependent_pipelines(
     searchable = {
         path: entry.object_id for path, entry in at_head.items() if _is_pipeline_code(path)
     }
-    blobs = read_blobs(repo.root, list(searchable.values())) if changed_nodes else {}
+    blobs = read_blobs(repo.root, list(searchable.values()) if changed_nodes else [])
     search = SearchInput(
-        sources={path: blobs[object_id] for path, object_id in searchable.items()} if blobs else {},
-        known_files=frozenset(at_head) | {path for path, _ in touched},
+        buffer=blobs.data,
+        spans={path: blobs.spans[object_id] for path, object_id in searchable.items()}
+        if changed_nodes
+        else {},
+        known_files=FileIndex([*at_head, *(path for path, _ in touched)]),
         components_package=repo.settings.components_package,
     )
     origins = find_dependents(changed_nodes, search)

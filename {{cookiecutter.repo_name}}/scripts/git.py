@@ -20,6 +20,7 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +53,17 @@ class TreeEntry:
     mode: str
 
 
-def run_git(root: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
+def run_git(
+    root: Path, *args: str, stdin: int | None = None, input_bytes: bytes | None = None
+) -> bytes:
     """Run git in ``root``; raise ``GitFailed`` with git's message on a non-zero exit."""
+    if stdin is None and input_bytes is None:
+        stdin = subprocess.DEVNULL  # git must never wait for a terminal
     try:
         result = subprocess.run(
             ["git", "-c", "core.quotepath=off", *args],
             cwd=root,
+            stdin=stdin,
             input=input_bytes,
             capture_output=True,
             check=False,
@@ -178,21 +184,49 @@ def list_tree(root: Path, commit: str) -> list[TreeEntry]:
     return entries
 
 
-def read_blobs(root: Path, object_ids: list[str]) -> dict[str, bytes]:
-    """The contents of many blobs in one ``git cat-file --batch`` call, keyed by object id."""
-    if not object_ids:
-        return {}
+@dataclass(frozen=True)
+class Blobs:
+    """Many blobs in one buffer (what ``cat-file --batch`` printed), so a search can scan all
+    of them in one pass; ``spans`` maps an object id to its content's [start, end)."""
+
+    data: bytes
+    spans: dict[str, tuple[int, int]]
+
+    def __getitem__(self, object_id: str) -> bytes:
+        start, end = self.spans[object_id]
+        return self.data[start:end]
+
+
+def read_blobs(root: Path, object_ids: list[str]) -> Blobs:
+    """The contents of many blobs from one ``git cat-file --batch`` call.
+
+    On Linux the ids go in through an in-memory file rather than a pipe: with both pipes busy,
+    ``subprocess`` shuttles the megabytes of output through a poll loop that costs more than
+    git itself (``benchmarks/changed.py``).
+    """
     unique = list(dict.fromkeys(object_ids))
-    out = run_git(root, "cat-file", "--batch", input_bytes="\n".join(unique).encode() + b"\n")
-    blobs: dict[str, bytes] = {}
+    if not unique:
+        return Blobs(b"", {})
+    request = "\n".join(unique).encode() + b"\n"
+    if hasattr(os, "memfd_create"):
+        descriptor = os.memfd_create("git-batch-ids")
+        try:
+            os.write(descriptor, request)
+            os.lseek(descriptor, 0, os.SEEK_SET)
+            out = run_git(root, "cat-file", "--batch", stdin=descriptor)
+        finally:
+            os.close(descriptor)
+    else:
+        out = run_git(root, "cat-file", "--batch", input_bytes=request)
+    spans: dict[str, tuple[int, int]] = {}
     position = 0
     for object_id in unique:
         header_end = out.index(b"\n", position)
         header = out[position:header_end].split()
         if len(header) != 3:  # "<id> missing": the tree just listed it, so this is a bug
             raise ConfigError(f"git cat-file could not read object {object_id}")
-        size = int(header[2])
         start = header_end + 1
-        blobs[object_id] = out[start : start + size]
-        position = start + size + 1  # the content is followed by a newline
-    return blobs
+        end = start + int(header[2])
+        spans[object_id] = (start, end)
+        position = end + 1  # the content is followed by a newline
+    return Blobs(out, spans)

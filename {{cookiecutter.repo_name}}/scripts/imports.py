@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Container
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from scripts.import_text import import_statements
 
 IMPORTED = "imported"
 LOADED = "loaded"
@@ -51,39 +53,103 @@ class Reference:
     kind: str  # IMPORTED or LOADED
 
 
+class FileIndex:
+    """The repo paths a reference may resolve to, with module lookups memoised: thousands of
+    pipelines import the same few modules."""
+
+    def __init__(self, paths: Iterable[str]):
+        self.paths = frozenset(paths)
+        self._modules: dict[tuple[str, str], str | None] = {}
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def find(self, candidate: str) -> str | None:
+        return candidate if candidate in self.paths else None
+
+    def module_file(self, folder: str, name: str) -> str | None:
+        """``<folder>/<name>.py`` or ``<folder>/<name>/__init__.py``, whichever exists."""
+        key = (folder, name)
+        if key not in self._modules:
+            base = f"{folder}/{name}" if folder else name
+            self._modules[key] = self.find(f"{base}.py") or self.find(f"{base}/__init__.py")
+        return self._modules[key]
+
+
 def find_references(
-    source: bytes | str, path: str, files: Container[str], components_package: str
+    source: bytes, path: str, files: FileIndex | Iterable[str], components_package: str
 ) -> list[Reference]:
     """Repo files that ``path`` (repo-relative) imports or loads, in first-seen order.
 
     ``files`` holds every repo-relative path that may be referenced (the files at HEAD and the
     ones the change deleted, so an import of a deleted module still counts). A file that does
     not parse has no references we can see: compiling it will report the syntax error.
+
+    Only the import statements are parsed (``scripts/import_text.py``) unless the file may
+    load a component, which needs its calls, or its text defeats the cut: then all of it.
     """
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError):
-        return []
-    finder = _ReferenceFinder(path, files, components_package)
-    finder.visit(tree)
+    index = files if isinstance(files, FileIndex) else FileIndex(files)
+    finder = _ReferenceFinder(path, index, components_package)
+    statements = import_statements(source)
+    tree = _parse(statements, path) if statements is not None else None
+    if tree is None:
+        tree = _parse(source, path)
+        if tree is None:
+            return []
+    finder.add_imports(tree)
+    if LOADER_FUNCTION.encode() in source or finder.may_call_helper():
+        if statements is not None:
+            tree = _parse(source, path)
+        if tree is not None:
+            finder.add_calls(node for node in ast.walk(tree) if isinstance(node, ast.Call))
     return finder.references()
 
 
-class _ReferenceFinder(ast.NodeVisitor):
-    def __init__(self, path: str, files: Container[str], components_package: str):
+def _parse(source: bytes, path: str) -> ast.Module | None:
+    try:
+        return ast.parse(source, filename=path)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement at any depth (imports are statements, never inside expressions)."""
+    for statement in body:
+        yield statement
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            nested = getattr(statement, field, None)
+            if nested:
+                yield from _statements(nested)
+
+
+class _ReferenceFinder:
+    def __init__(self, path: str, files: FileIndex, components_package: str):
         self.path = path
         self.folder = posixpath.dirname(path)
         self.files = files
+        self.package = components_package
         self.helper = f"{components_package}.{HELPER_MODULE}.{HELPER_FUNCTION}"
         # The dotted package the file is in (for relative names): its folder, as a dotted path.
         self.package_parts = self.folder.split("/") if self.folder else []
         self.found: dict[str, str] = {}
         self.bindings: dict[str, str] = {}  # local name -> dotted name it was imported as
-        self.calls: list[ast.Call] = []
+
+    def add_imports(self, tree: ast.Module) -> None:
+        for statement in _statements(tree.body):
+            if isinstance(statement, ast.Import):
+                self._add_import(statement)
+            elif isinstance(statement, ast.ImportFrom):
+                self._add_import_from(statement)
+
+    def may_call_helper(self) -> bool:
+        """Whether some name bound by the imports can reach ``<package>.components.load``."""
+        return any(self.helper.startswith(dotted) for dotted in self.bindings.values())
+
+    def add_calls(self, calls: Iterable[ast.Call]) -> None:
+        for call in calls:
+            self._component_call(call)
 
     def references(self) -> list[Reference]:
-        for call in self.calls:
-            self._component_call(call)
         return [Reference(target, kind) for target, kind in self.found.items()]
 
     def _add(self, target: str | None, kind: str) -> None:
@@ -92,32 +158,32 @@ class _ReferenceFinder(ast.NodeVisitor):
 
     # -- imports -------------------------------------------------------------------------------
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def _add_import(self, node: ast.Import) -> None:
         for alias in node.names:
             parts = alias.name.split(".")
-            for target in self._module_chain("", parts):
+            for target in self._module_chain([], parts):
                 self._add(target, IMPORTED)
             if alias.asname:
                 self.bindings[alias.asname] = alias.name
             else:
                 self.bindings[parts[0]] = parts[0]
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _add_import_from(self, node: ast.ImportFrom) -> None:
         parts = node.module.split(".") if node.module else []
         if node.level:
             up = node.level - 1
             if up > len(self.package_parts):
                 return  # beyond the repo root: not ours
             base_parts = self.package_parts[: len(self.package_parts) - up]
-            chain = self._module_chain("/".join(base_parts), parts) if parts else []
+            chain = self._module_chain(base_parts, parts) if parts else []
             if not parts:  # `from . import x`: the package itself, plus submodule x
                 chain = (
-                    [self._find(posixpath.join(*base_parts, "__init__.py"))] if base_parts else []
+                    [self.files.find("/".join([*base_parts, "__init__.py"]))] if base_parts else []
                 )
             dotted = ".".join(base_parts + parts)
             module_dir = "/".join(base_parts + parts)
         else:
-            chain = self._module_chain("", parts)
+            chain = self._module_chain([], parts)
             dotted = node.module or ""
             module_dir = "/".join(parts)
         for target in chain:
@@ -125,31 +191,19 @@ class _ReferenceFinder(ast.NodeVisitor):
         for alias in node.names:
             if alias.name == "*":
                 continue
-            self._add(self._module_file(module_dir, alias.name), IMPORTED)
+            self._add(self.files.module_file(module_dir, alias.name), IMPORTED)
             self.bindings[alias.asname or alias.name] = f"{dotted}.{alias.name}"
 
-    def _module_chain(self, base: str, parts: list[str]) -> list[str | None]:
+    def _module_chain(self, base_parts: list[str], parts: list[str]) -> list[str | None]:
         """The ``__init__.py`` of every package on the way to the module, and the module."""
         chain: list[str | None] = []
         for depth in range(1, len(parts)):
-            chain.append(self._find(posixpath.join(base, *parts[:depth], "__init__.py")))
+            chain.append(self.files.find("/".join([*base_parts, *parts[:depth], "__init__.py"])))
         if parts:
-            chain.append(self._module_file(posixpath.join(base, *parts[:-1]), parts[-1]))
+            chain.append(self.files.module_file("/".join([*base_parts, *parts[:-1]]), parts[-1]))
         return chain
 
-    def _module_file(self, folder: str, name: str) -> str | None:
-        return self._find(posixpath.join(folder, f"{name}.py")) or self._find(
-            posixpath.join(folder, name, "__init__.py")
-        )
-
-    def _find(self, candidate: str) -> str | None:
-        return candidate if candidate in self.files else None
-
     # -- component references ------------------------------------------------------------------
-
-    def visit_Call(self, node: ast.Call) -> None:
-        self.calls.append(node)  # resolved after every import is bound, wherever it sits
-        self.generic_visit(node)
 
     def _component_call(self, call: ast.Call) -> None:
         name = _callee_name(call.func)
