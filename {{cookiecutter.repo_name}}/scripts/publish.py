@@ -44,8 +44,10 @@ Summary JSON (``--summary-json FILE`` and ``--format json``; the PR comment read
       "syncs": [                               # rows from SYNC_STEPS (e.g. Polyaxon projects)
         {"kind": "polyaxon project", "name": "...", "status": "...", "link": null,
          "message": ""}
-      ]
-    }
+      ],
+      "error": null                            # or the one line that stopped the publish
+    }                                          # before any pipeline (preflight: unreachable
+                                               # host, 401, 403); the lists are empty then
 
 "counts" counts pipeline statuses only (every status key is present, zero or not).
 """
@@ -318,10 +320,11 @@ class PublishReport:
     pipelines: list[PipelineResult]
     experiments: list[ExperimentResult]
     syncs: list[SyncResult] = field(default_factory=list)
+    error: str = ""  # set when nothing could be published (preflight: host, credentials)
 
     @property
     def ok(self) -> bool:
-        return not any(
+        return not self.error and not any(
             row.status == "failed" for row in [*self.pipelines, *self.experiments, *self.syncs]
         )
 
@@ -346,6 +349,7 @@ class PublishReport:
             "pipelines": [pipeline_row(p) for p in self.pipelines],
             "experiments": [asdict(e) for e in self.experiments],
             "syncs": [asdict(s) for s in self.syncs],
+            "error": self.error or None,
         }
 
 
@@ -562,6 +566,7 @@ def markdown_report(report: PublishReport) -> str:
         "",
         f"Version `{report.version}` on {report.host}",
         "",
+        *([f"**Failed:** {report.error}", ""] if report.error else []),
         markdown_table(
             ("Pipeline", "Status", "Version", "Link"),
             [(f"`{p.display_name}`", p.status, p.version or "", link(p)) for p in report.pipelines],

@@ -282,10 +282,18 @@ def cli_subprocess(repo: Path, env: dict[str, str], *args: str) -> subprocess.Co
     )
 
 
-def test_a_401_is_one_clear_line(compiled, kfp_server_factory):
+def test_a_401_is_one_clear_line(compiled, kfp_server_factory, tmp_path):
     server = kfp_server_factory(token="s3cret-token")
+    summary = tmp_path / "summary.json"
     result = cli_subprocess(
-        compiled.path, {"KFP_HOST": server.url}, "--env", "dev", "--version", VERSION
+        compiled.path,
+        {"KFP_HOST": server.url},
+        "--env",
+        "dev",
+        "--version",
+        VERSION,
+        "--summary-json",
+        str(summary),
     )
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -294,6 +302,10 @@ def test_a_401_is_one_clear_line(compiled, kfp_server_factory):
     assert "KFP_TOKEN" in lines[0]
     assert result.stdout == ""
     assert not [r for r in server.requests if r.is_write]
+    # The PR comment can still say why nothing was published.
+    document = json.loads(summary.read_text("utf-8"))
+    assert document["ok"] is False and document["error"] == lines[0]
+    assert document["pipelines"] == [] and document["version"] == VERSION
 
 
 def test_a_wrong_token_is_a_403_that_never_shows_the_token(compiled, kfp_server_factory):
@@ -497,6 +509,7 @@ def test_summary_json_and_the_github_step_summary(compiled, kfp_server, monkeypa
     document = json.loads(summary.read_text("utf-8"))
     assert document["version"] == "feature-add-thing-abcdef01"
     assert document["schema"] == 1 and document["ok"] is True and document["dry_run"] is False
+    assert document["error"] is None
     assert document["environment"] == "dev" and document["host"] == kfp_server.url
     assert set(document) == {
         "schema",
@@ -509,6 +522,7 @@ def test_summary_json_and_the_github_step_summary(compiled, kfp_server, monkeypa
         "pipelines",
         "experiments",
         "syncs",
+        "error",
     }
     assert set(document["pipelines"][0]) == {
         "selector",

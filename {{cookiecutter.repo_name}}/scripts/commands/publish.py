@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from scripts.errors import Problem, ProblemsFound, UsageError
+from scripts.errors import Problem, ProblemsFound, ScriptError, UsageError
 
 HELP = (
     "upload the compiled pipelines (build/compile.json) as versions to an environment's KFP, "
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from scripts.environments import load_environment
     from scripts.kfp_api import connect
     from scripts.manifests import load_projects
-    from scripts.output import Reporter, in_github_actions, print_json, write_step_summary
+    from scripts.output import Reporter, print_json
     from scripts.repo import Repo
 
     if args.jobs < 1:
@@ -83,7 +83,21 @@ def run(args: argparse.Namespace) -> int:
         version=version,
     )
 
-    api = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
+    def new_report(**results) -> publish.PublishReport:
+        return publish.PublishReport(
+            environment=environment.name,
+            host=environment.kfp_host,
+            version=version,
+            dry_run=args.dry_run,
+            **results,
+        )
+
+    try:
+        api = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
+    except ScriptError as error:
+        # The PR comment and the job summary still say why nothing was published.
+        write_summaries(args, new_report(pipelines=[], experiments=[], error=str(error)))
+        raise
     apis = {environment.namespace: api}
 
     def api_for(namespace: str | None):
@@ -102,26 +116,12 @@ def run(args: argparse.Namespace) -> int:
     pipelines, experiments = publish.apply_plan(plan, publisher, jobs=args.jobs)
     touched = tuple(p for p in projects if p.name in plan.projects)
     syncs = publish.run_sync_steps(publish.SyncContext(repo, environment, touched, args.dry_run))
-    report = publish.PublishReport(
-        environment=environment.name,
-        host=environment.kfp_host,
-        version=version,
-        dry_run=args.dry_run,
-        pipelines=pipelines,
-        experiments=experiments,
-        syncs=syncs,
-    )
-    document = report.to_json()
-    if args.summary_json:
-        path = args.summary_json
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report = new_report(pipelines=pipelines, experiments=experiments, syncs=syncs)
     if args.format == "json":
-        print_json(document)
+        print_json(report.to_json())
     else:
         print(publish.text_report(report))
-    if in_github_actions():
-        write_step_summary(publish.markdown_report(report))
+    write_summaries(args, report)
     if api.retries_done:
         Reporter().info(f"note: {api.retries_done} transient failure(s) retried")
     problems = [
@@ -140,3 +140,17 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         raise ProblemsFound(problems)
     return 0
+
+
+def write_summaries(args: argparse.Namespace, report) -> None:
+    """``--summary-json`` for the PR comment and, in GitHub Actions, the job summary."""
+    from scripts.output import in_github_actions, write_step_summary
+    from scripts.publish import markdown_report
+
+    if args.summary_json:
+        path = args.summary_json
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+        path.write_text(text, encoding="utf-8")
+    if in_github_actions():
+        write_step_summary(markdown_report(report))
