@@ -23,15 +23,13 @@ from typing import Any
 
 from scripts.errors import CheckFailed, ConfigError, RemoteError, UsageError
 from scripts.image_context import DOCKERFILE, context_hash, context_paths
-from scripts.image_pin import SPEC_FILE, is_pinned, pin_image, unpinned_components
+from scripts.image_pin import SPEC_FILE, pin_image
 from scripts.repo import Repo
-
-__all__ = ["is_pinned", "unpinned_components"]  # validate's warning check lives in image_pin
 
 LOG_TAIL_LINES = 20
 # Lets anyone trace an image in the registry back to the context hash it was built from.
 CONTEXT_LABEL = "kfp-monorepo.context-hash"
-# What docker accepts as a repository name (lowercase, optional host[:port]), plus a tag.
+# What docker accepts as a repository name: lowercase path components, optional host[:port].
 REPOSITORY = re.compile(
     r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$"
 )
@@ -64,6 +62,7 @@ class ImagePlan:
     component: Component
     repository: str  # <registry>/<name>
     tag: str  # the context hash
+    paths: list[str] = field(default_factory=list)  # the context the tag was hashed from
     remote_digest: str | None = None  # set when the registry already has repository:tag
     local: bool = False  # the engine already has repository:tag (built earlier, not pushed)
 
@@ -285,10 +284,17 @@ def plan_images(
     Without --push the registry is only a shortcut (skip building what CI already built), so
     an unreachable registry is a warning there; with --push it is an error before any build.
     """
-    plans = [
-        ImagePlan(component=c, repository=f"{registry}/{c.name}", tag=context_hash(c.folder))
-        for c in components
-    ]
+    plans = []
+    for component in components:
+        paths = context_paths(component.folder)
+        plans.append(
+            ImagePlan(
+                component=component,
+                repository=f"{registry}/{component.name}",
+                tag=context_hash(component.folder, paths),
+                paths=paths,
+            )
+        )
     registry_ok = True
     for plan in plans:
         if registry_ok:
@@ -333,7 +339,7 @@ def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
             tail.append(line)
             log(plan.component.name, line)
 
-    archive = create_archive(root=str(folder), files=context_paths(folder))
+    archive = create_archive(root=str(folder), files=plan.paths)
     error = None
     try:
         stream = client.api.build(
