@@ -216,8 +216,11 @@ def compile_pipelines(
     root: Path, pipelines: Iterable[Pipeline], out_dir: Path, *, jobs: int = 1
 ) -> CompileResult:
     """Compile ``pipelines`` into ``out_dir``; results in path order whatever ``jobs`` is."""
+    from scripts.discovery import forget_modules
+
     root = Path(root).resolve()
     out_dir = Path(out_dir).resolve()
+    forget_modules(root)  # this run compiles what is on disk now
     ordered = sorted(set(pipelines))
     result = CompileResult()
     if jobs > 1 and len(ordered) > 1:

@@ -65,6 +65,14 @@ def _ensure_package(name: str, path: Path) -> None:
     sys.modules[name] = package
 
 
+def forget_modules(root: Path) -> None:
+    """Drop every pipeline and helper module loaded from ``root``, so the next load reads the
+    files again (a long-lived process, or a test that edits a helper between compiles)."""
+    top = package_name_for(root)
+    for name in [n for n in sys.modules if n == top or n.startswith(f"{top}.")]:
+        del sys.modules[name]
+
+
 def module_name_for(root: Path, pipeline: Pipeline) -> str:
     top = package_name_for(root)
     return f"{top}.{_identifier(pipeline.project)}.{pipeline.path.rsplit('/', 1)[1][:-3]}"

@@ -285,3 +285,15 @@ def test_changed_with_a_shared_helper_compiles_its_users(pipeline_repo):
     assert compile_(pipeline_repo.path, "--changed", "--base", "main") == 0
     index = read_index(pipeline_repo.path)
     assert [p["selector"] for p in index["pipelines"]] == ["alpha/score", "alpha/train_model"]
+
+
+def test_a_second_compile_in_one_process_reads_edited_helpers(pipeline_repo):
+    assert compile_(pipeline_repo.path, "alpha/score") == 0
+    before = read_index(pipeline_repo.path)["pipelines"][0]["sha256"]
+    helpers = pipeline_repo.path / "pipelines/alpha/_helpers.py"
+    helpers.write_text(
+        helpers.read_text("utf-8").replace("return message", "return message.upper()"),
+        encoding="utf-8",
+    )
+    assert compile_(pipeline_repo.path, "alpha/score") == 0
+    assert read_index(pipeline_repo.path)["pipelines"][0]["sha256"] != before
