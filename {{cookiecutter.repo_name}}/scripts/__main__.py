@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 import traceback
 from pathlib import Path
@@ -25,10 +26,16 @@ COMMANDS: tuple[str, ...] = (
     "changed",
     "compile",
     "publish",
+    "polyaxon_sync",
     "images",
     "comment",
+    "run",
     "new_project",
 )
+
+# Commands that only some generated repos have (the template's include_polyaxon option removes
+# their modules); they are listed when their module is present.
+OPTIONAL_COMMANDS = frozenset({"polyaxon_sync"})
 
 
 def command_name(module_name: str) -> str:
@@ -37,7 +44,9 @@ def command_name(module_name: str) -> str:
 
 def load_commands() -> dict[str, ModuleType]:
     return {
-        command_name(name): importlib.import_module(f"scripts.commands.{name}") for name in COMMANDS
+        command_name(name): importlib.import_module(f"scripts.commands.{name}")
+        for name in COMMANDS
+        if name not in OPTIONAL_COMMANDS or importlib.util.find_spec(f"scripts.commands.{name}")
     }
 
 
