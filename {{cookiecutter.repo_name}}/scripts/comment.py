@@ -103,6 +103,8 @@ def _pipeline_rows(pipelines: Iterable[Mapping[str, Any]]) -> list[tuple[str, st
 
 def _failures(summary: Mapping[str, Any]) -> list[str]:
     lines = []
+    if summary.get("error"):  # nothing was published: the preflight stopped it
+        lines.append(f"- publish stopped: {_plain(summary['error'])}")
     for p in summary.get("pipelines", []):
         if p.get("status") == "failed":
             where = f" ({_code(p['source'])})" if p.get("source") else ""

@@ -101,6 +101,21 @@ def test_comment_shows_sync_rows_and_a_dry_run():
     assert "- polyaxon project `shop`: 401 Unauthorized" in body
 
 
+def test_a_publish_stopped_by_its_preflight_says_why():
+    report = PublishReport(
+        environment="dev",
+        host=HOST,
+        version="feature-x-1a2b3c4d",
+        dry_run=False,
+        pipelines=[],
+        experiments=[],
+        error=f"{HOST}: KFP answered 401 Unauthorized — check KFP_TOKEN",
+    )
+    body = comment.render_comment(report.to_json())
+    assert "publish failed" in body
+    assert f"- publish stopped: {HOST}: KFP answered 401 Unauthorized — check KFP_TOKEN" in body
+
+
 def test_a_huge_summary_is_cut_to_githubs_limit_keeping_failures():
     many = [pipeline(f"shop/p{i:04d}", "uploaded") for i in range(3000)]
     failed = pipeline("shop/zz_broken", "failed", message="boom")
