@@ -193,29 +193,36 @@ def _compile_in_processes(
 ) -> Iterator[CompiledPipeline | FailedPipeline]:
     """Compile in ``jobs`` forked processes that inherit the already imported kfp.
 
-    fork shares the parent's imports for free, so each worker does not pay ``import kfp`` again.
-    fork is unsafe in a process that has started threads (a test server, a thread pool), so
-    then the pool uses forkserver, which imports kfp once in the server and forks from there.
+    fork shares the parent's imports for free, so a worker does not pay ``import kfp`` again
+    (spawn or forkserver would, and would re-import the caller's main module too).
     """
     import multiprocessing
 
     import kfp.compiler  # noqa: F401  (imported before forking, so the children inherit it)
 
     _init_worker(root, out_dir)
-    if threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["kfp.compiler", "scripts.compile", "scripts.discovery"])
+    context = multiprocessing.get_context("fork")
     chunk = max(1, len(pipelines) // (jobs * 4))
     with context.Pool(jobs, initializer=_init_worker, initargs=(root, out_dir)) as pool:
         yield from pool.imap(_compile_in_worker, pipelines, chunksize=chunk)
 
 
+def can_fork_safely() -> bool:
+    """fork copies only the calling thread: with other threads running (a test server, a
+    thread pool) a child could inherit a lock held forever. The CLI has none when it compiles."""
+    import multiprocessing
+
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def compile_pipelines(
     root: Path, pipelines: Iterable[Pipeline], out_dir: Path, *, jobs: int = 1
 ) -> CompileResult:
-    """Compile ``pipelines`` into ``out_dir``; results in path order whatever ``jobs`` is."""
+    """Compile ``pipelines`` into ``out_dir``; results in path order whatever ``jobs`` is.
+
+    ``jobs > 1`` forks worker processes; where forking is not safe (other threads running) it
+    compiles in this process instead, which gives the same bytes, only slower.
+    """
     from scripts.discovery import forget_modules
 
     root = Path(root).resolve()
@@ -223,7 +230,7 @@ def compile_pipelines(
     forget_modules(root)  # this run compiles what is on disk now
     ordered = sorted(set(pipelines))
     result = CompileResult()
-    if jobs > 1 and len(ordered) > 1:
+    if jobs > 1 and len(ordered) > 1 and can_fork_safely():
         outcomes: Iterable[CompiledPipeline | FailedPipeline] = _compile_in_processes(
             root, out_dir, ordered, min(jobs, len(ordered))
         )

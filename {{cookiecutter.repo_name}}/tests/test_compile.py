@@ -178,6 +178,9 @@ def test_output_is_byte_for_byte_reproducible_across_runs_and_checkouts(pipeline
 
 
 def test_parallel_compile_gives_the_same_bytes(pipeline_repo):
+    from scripts.compile import can_fork_safely
+
+    assert can_fork_safely()  # so the forked workers really run here
     assert compile_(pipeline_repo.path, "--all") == 0
     assert compile_(pipeline_repo.path, "--all", "--jobs", "2", "--out", "parallel") == 0
     assert tree_bytes(pipeline_repo.path / "parallel") == tree_bytes(pipeline_repo.path / "build")
