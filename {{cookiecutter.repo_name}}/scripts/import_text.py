@@ -38,8 +38,8 @@ def import_statements(source: bytes) -> bytes | None:
     covered: Spans = []
     for match in IMPORT_START.finditer(source):
         start = match.start()
-        if _inside(start, strings):
-            continue
+        if _inside(start, strings) or (covered and start < covered[-1][1]):
+            continue  # in a docstring, or a continuation line of the previous import
         end = _logical_line_end(source, match.end())
         if end is None:
             return None

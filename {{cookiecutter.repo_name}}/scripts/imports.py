@@ -82,8 +82,9 @@ def find_references(
     """Repo files that ``path`` (repo-relative) imports or loads, in first-seen order.
 
     ``files`` holds every repo-relative path that may be referenced (the files at HEAD and the
-    ones the change deleted, so an import of a deleted module still counts). A file that does
-    not parse has no references we can see: compiling it will report the syntax error.
+    ones the change deleted, so an import of a deleted module still counts). A file whose
+    import statements do not parse has no references we can see (compiling it will report the
+    syntax error); a syntax error elsewhere in it does not hide its imports.
 
     Only the import statements are parsed (``scripts/import_text.py``) unless the file may
     load a component, which needs its calls, or its text defeats the cut: then all of it.
@@ -206,13 +207,13 @@ class _ReferenceFinder:
     # -- component references ------------------------------------------------------------------
 
     def _component_call(self, call: ast.Call) -> None:
-        name = _callee_name(call.func)
-        if name == LOADER_FUNCTION:
+        dotted = self._dotted(call.func) or ""
+        if _callee_name(call.func) == LOADER_FUNCTION or dotted.endswith(f".{LOADER_FUNCTION}"):
             argument = _argument(call, "file_path")
             parts = _literal_parts(argument) if argument is not None else None
             if parts:
                 self._add(self._resolve_literal_path("/".join(parts)), LOADED)
-        elif name == HELPER_FUNCTION and self._dotted(call.func) == self.helper:
+        elif dotted == self.helper:
             argument = _argument(call, "name")
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 self._add(f"components/{argument.value}/component.yaml", LOADED)
