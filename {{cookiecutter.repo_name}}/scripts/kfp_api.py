@@ -206,6 +206,26 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
+def _connection_failure(error: BaseException) -> str:
+    """What went wrong below HTTP, in words (urllib3's messages embed object reprs)."""
+    import urllib3
+
+    exceptions = urllib3.exceptions
+    if isinstance(error, exceptions.NameResolutionError):
+        return "host name not found"
+    if isinstance(error, exceptions.NewConnectionError):  # a subclass of ConnectTimeoutError
+        return "connection refused"
+    if isinstance(error, exceptions.ConnectTimeoutError):
+        return "connection timed out"
+    if isinstance(error, exceptions.ReadTimeoutError):
+        return "no answer in time"
+    if isinstance(error, exceptions.SSLError) or "SSL" in str(getattr(error, "reason", "")):
+        return "TLS handshake failed (check the certificate or the scheme)"
+    if isinstance(error, exceptions.ProtocolError):
+        return "connection dropped"
+    return type(error).__name__
+
+
 def _is_connection_error(error: BaseException) -> bool:
     import urllib3
 
@@ -297,9 +317,7 @@ class KfpApi:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         status = getattr(error, "status", None)
         if status in (None, 0):
-            reason = " ".join(str(getattr(error, "reason", None) or error).split())
-            if "Max retries" in reason or "NewConnectionError" in reason or "refused" in reason:
-                reason = "connection refused or host not found"
+            reason = _connection_failure(error)
             return KfpError(
                 f"{self.host}: cannot reach the KFP API ({what}{tries}: {reason}) — check the "
                 "host (environments.yml or KFP_HOST) and that this machine can reach it"

@@ -230,3 +230,34 @@ def test_service_account_token_file_is_sent_as_bearer(kfp_server_factory, tmp_pa
 def test_error_bodies_of_every_shape_become_one_line(body, text):
     assert kfp_api._error_text(body).startswith(text)
     assert "\n" not in kfp_api._error_text(body)
+
+
+def _connection_errors():
+    import urllib3
+
+    exceptions = urllib3.exceptions
+    return [
+        (
+            exceptions.NameResolutionError("kfp.invalid", None, OSError("no such host")),
+            "host name not found",
+        ),
+        (exceptions.ConnectTimeoutError(None, "timed out"), "connection timed out"),
+        (exceptions.NewConnectionError(None, "refused"), "connection refused"),
+        (exceptions.ReadTimeoutError(None, "/", "read timed out"), "no answer in time"),
+        (exceptions.ProtocolError("reset"), "connection dropped"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    _connection_errors(),
+    ids=["dns", "connect-timeout", "refused", "read-timeout", "dropped"],
+)
+def test_connection_failures_are_said_in_words(kfp_server, error, words):
+    api = api_for(kfp_server, preflight=False)
+    message = str(api.translate("GET /x", error, attempts=3))
+    assert message == (
+        f"{kfp_server.url}: cannot reach the KFP API (GET /x after 3 attempts: {words}) — check "
+        "the host (environments.yml or KFP_HOST) and that this machine can reach it"
+    )
+    assert "object at 0x" not in message

@@ -335,6 +335,7 @@ def test_an_unreachable_host_is_one_clear_line(compiled, tmp_path):
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"{url}: cannot reach the KFP API (GET /apis/v2beta1/healthz")
+    assert "after 5 attempts: connection refused)" in line
     assert "check the host (environments.yml or KFP_HOST)" in line
 
 
