@@ -124,7 +124,9 @@ def _failures(summary: Mapping[str, Any]) -> list[str]:
 def _counts_line(summary: Mapping[str, Any]) -> str:
     counts = summary.get("counts") or {}
     parts = [f"{n} {status}" for status, n in counts.items() if n]
-    return ", ".join(parts) if parts else "nothing to publish"
+    if parts:
+        return ", ".join(parts)
+    return "nothing was published" if summary.get("error") else "nothing to publish"
 
 
 def render_comment(

@@ -114,6 +114,7 @@ def test_a_publish_stopped_by_its_preflight_says_why():
     body = comment.render_comment(report.to_json())
     assert "publish failed" in body
     assert f"- publish stopped: {HOST}: KFP answered 401 Unauthorized — check KFP_TOKEN" in body
+    assert "nothing was published" in body
 
 
 def test_a_huge_summary_is_cut_to_githubs_limit_keeping_failures():

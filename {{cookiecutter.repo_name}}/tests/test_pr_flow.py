@@ -216,3 +216,26 @@ def test_a_fork_pull_request_skips_publish_with_a_note_and_stays_green(
     assert "::notice title=publish-dev skipped::" in logs
     assert "comes from a fork" in summary.read_text("utf-8")
     assert kfp.requests == [] and github_server.requests == []
+
+
+def test_a_failed_publish_is_still_commented_and_keeps_all_green_red(
+    pull_request, kfp_server_factory, github_server, github_token
+):
+    kfp = kfp_server_factory(token=KFP_TOKEN)
+    pull_request.push("shop tuned")
+    _, results, _, logs = run_workflow(
+        pull_request,
+        1,
+        kfp_url=kfp.url,
+        github_url=github_server.url,
+        secrets={"KFP_TOKEN": "a-revoked-token"},
+        token=github_token,
+    )
+    assert results["publish-dev"] == "failure" and results["all-green"] == "failure", logs
+    assert "a-revoked-token" not in logs
+    [posted] = [c for c in github_server.comments(PR_NUMBER) if c["body"].startswith(MARKER)]
+    assert "publish failed" in posted["body"]
+    # The test server answers a wrong bearer token with 403, as KFP behind its auth proxy does.
+    assert "- publish stopped:" in posted["body"] and "403 Forbidden" in posted["body"]
+    assert "nothing was published" in posted["body"]
+    assert kfp.pipelines == []
