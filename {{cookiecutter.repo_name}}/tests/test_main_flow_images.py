@@ -133,3 +133,58 @@ def test_a_component_change_on_main_is_built_pinned_committed_compiled_and_publi
     assert [v.name for v in kfp.versions] == [f"main-{pinned[:8]}"]
     spec = (repo.path / "build" / "pipelines" / "shop" / "ping.yaml").read_text("utf-8")
     assert f"{prefix}/ping@{digest}" in spec
+
+
+def test_a_pull_request_builds_the_changed_component_and_pushes_nothing(
+    pushed_repo, tmp_path, docker_env, registry
+):
+    import docker
+
+    repo, _, _ = pushed_repo
+    base = repo.git("rev-parse", "main")
+    repo.git("checkout", "-q", "-b", "feature/greeting", "main")
+    repo.write("components/ping/src/hello.txt", "hello from a branch\n")
+    head = repo.commit("branch greeting")
+    repo.git("checkout", "-q", "--detach", base)
+    repo.git("merge", "-q", "--no-ff", "--no-edit", head)  # what actions/checkout gives a PR
+    prefix = f"{registry}/pr-flow"
+    event = {
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"ref": "feature/greeting", "sha": head, "repo": {"full_name": "acme/x"}},
+            "base": {"ref": "main", "sha": base, "repo": {"full_name": "acme/x"}},
+        },
+    }
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = runner_environment(
+        home,
+        {
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_HEAD_REF": "feature/greeting",
+            "GITHUB_SHA": repo.head(),
+            "IMAGE_REGISTRY": prefix,
+            "DOCKER_HOST": docker_env,
+            "DOCKER_CONFIG": str(tmp_path / "docker-config"),
+        },
+    )
+    github = {"event_name": "pull_request", "event": event, "head_ref": "feature/greeting"}
+    workflow = REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
+    run = WorkflowRun(workflow, workspace=repo.path, github=github, secrets={}, runner_env=env)
+    changes = run.run_job("changes")
+    assert changes.result == "success", changes.logs
+    assert json.loads(changes.outputs["components"]) == ["ping"]
+    images = run.run_job("images")
+    assert images.result == "success", images.logs
+
+    built = {
+        tag for image in docker.from_env().images.list(name=f"{prefix}/ping") for tag in image.tags
+    }
+    assert len(built) == 1  # built locally, tagged by its content hash
+    assert registry_manifest_digest(registry, "pr-flow/ping", built.pop().rsplit(":", 1)[1]) is None
+    assert repo.git("status", "--porcelain") == ""  # nothing pinned on a pull request
