@@ -34,6 +34,8 @@ FETCH_HINT = (
 # Statuses of `git diff --name-status`: renames (R) and copies (C) carry two paths.
 TWO_PATH_STATUSES = ("R", "C")
 COMMIT_SUFFIX = "^{commit}"  # peels a tag to the commit it points at
+# Each blob as "<size>\n<content>\n": the size is all we need to cut the buffer.
+BATCH_FORMAT = "--batch=%(objectsize)"
 
 
 @dataclass(frozen=True)
@@ -213,20 +215,20 @@ def read_blobs(root: Path, object_ids: list[str]) -> Blobs:
         try:
             os.write(descriptor, request)
             os.lseek(descriptor, 0, os.SEEK_SET)
-            out = run_git(root, "cat-file", "--batch", stdin=descriptor)
+            out = run_git(root, "cat-file", BATCH_FORMAT, stdin=descriptor)
         finally:
             os.close(descriptor)
     else:
-        out = run_git(root, "cat-file", "--batch", input_bytes=request)
+        out = run_git(root, "cat-file", BATCH_FORMAT, input_bytes=request)
     spans: dict[str, tuple[int, int]] = {}
     position = 0
     for object_id in unique:
         header_end = out.index(b"\n", position)
-        header = out[position:header_end].split()
-        if len(header) != 3:  # "<id> missing": the tree just listed it, so this is a bug
-            raise ConfigError(f"git cat-file could not read object {object_id}")
+        header = out[position:header_end]
+        if not header.isdigit():  # "<id> missing": the tree just listed it, so this is a bug
+            raise ConfigError(f"git cat-file could not read object {object_id}: {header!r}")
         start = header_end + 1
-        end = start + int(header[2])
+        end = start + int(header)
         spans[object_id] = (start, end)
         position = end + 1  # the content is followed by a newline
     return Blobs(out, spans)
