@@ -12,6 +12,7 @@ manifests), so every command can afford it. Names follow the table in the repo's
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -100,7 +101,12 @@ class Repo:
         return cls(find_repo_root(Path(path) if path else None))
 
     def relative(self, path: Path) -> str:
-        return path.resolve().relative_to(self.root).as_posix()
+        """``path`` as the repo shows it. Symbolic links are not followed: a manifest that links
+        outside the repo (or nowhere) is still named by its own place in the repo."""
+        absolute = Path(os.path.abspath(path))
+        if absolute.is_relative_to(self.root):
+            return absolute.relative_to(self.root).as_posix()
+        return path.resolve().relative_to(self.root).as_posix()  # reached through a linked cwd
 
     @cached_property
     def settings(self) -> Settings:

@@ -9,6 +9,8 @@ records the line of every key so an error can point at the offending line, not t
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +160,12 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
 def read_text_file(file: Path, display_path: str, *, max_bytes: int = MAX_BYTES) -> str:
     """A small UTF-8 text file's content; size, encoding and access problems are YamlError."""
     try:
-        size = file.stat().st_size
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A folder, or a FIFO or device that would block the read forever.
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise YamlError(f"this is {kind} — replace it with a file", path=display_path)
+        size = info.st_size
         if size > max_bytes:
             raise YamlError(
                 f"the file is {size} bytes, over the {max_bytes // 1024} KiB limit — split it "
@@ -167,6 +174,12 @@ def read_text_file(file: Path, display_path: str, *, max_bytes: int = MAX_BYTES)
             )
         data = file.read_bytes()
     except FileNotFoundError:
+        if file.is_symlink():
+            raise YamlError(
+                f"a symbolic link to {os.readlink(file)}, which does not exist — fix or remove "
+                "the link",
+                path=display_path,
+            ) from None
         raise YamlError("the file does not exist — create it", path=display_path) from None
     except OSError as error:
         raise YamlError(f"cannot read the file: {error.strerror}", path=display_path) from None

@@ -107,6 +107,34 @@ def test_the_alias_bomb_names_the_fix(mini, capsys):
     assert "aliases expanding without bound" in err
 
 
+def test_a_manifest_linked_outside_the_repo_is_named_by_its_own_path(mini, capsys, tmp_path):
+    # Repo.relative resolved links, so a link out of the repo was an internal error and a
+    # dangling one was reported under its target's name.
+    mini.project("demo")
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text("- not a mapping\n", encoding="utf-8")
+    (mini.root / "projects/demo.yml").unlink()
+    (mini.root / "projects/demo.yml").symlink_to(outside)
+    code, _, err = run_validate(mini, capsys)
+    assert (code, err) == (
+        1,
+        "projects/demo.yml:1: the top level is a list, not a mapping of keys — write "
+        "'key: value' lines\n",
+    )
+
+
+def test_a_dangling_manifest_link_names_the_link(mini, capsys):
+    mini.project("demo")
+    (mini.root / "projects/demo.yml").unlink()
+    (mini.root / "projects/demo.yml").symlink_to("gone.yml")
+    code, _, err = run_validate(mini, capsys)
+    assert (code, err) == (
+        1,
+        "projects/demo.yml: a symbolic link to gone.yml, which does not exist — fix or remove "
+        "the link\n",
+    )
+
+
 @pytest.mark.parametrize("case", ["tab", "over 1 MiB"])
 def test_bad_manifest_through_a_real_process(mini, case):
     content, expected = BAD_INPUTS[case]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from scripts.yaml_io import YamlError, load_yaml_mapping, parse_yaml
@@ -64,3 +66,20 @@ def test_missing_file(tmp_path):
 def test_merge_keys_keep_explicit_values():
     document = parse_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n", "f.yml")
     assert document.value["c"] == {"x": 1, "y": 3}
+
+
+def test_a_folder_is_named_as_such(tmp_path):
+    (tmp_path / "m.yml").mkdir()
+    with pytest.raises(YamlError) as caught:
+        load_yaml_mapping(tmp_path / "m.yml", display_path="projects/m.yml")
+    assert str(caught.value) == "projects/m.yml: this is a folder — replace it with a file"
+
+
+def test_a_fifo_is_refused_instead_of_blocking_the_read(tmp_path):
+    # Reading a FIFO with no writer blocks forever: validate hung on projects/x.yml as a FIFO.
+    os.mkfifo(tmp_path / "m.yml")
+    with pytest.raises(YamlError) as caught:
+        load_yaml_mapping(tmp_path / "m.yml", display_path="projects/m.yml")
+    assert str(caught.value) == (
+        "projects/m.yml: this is not a regular file — replace it with a file"
+    )
