@@ -145,10 +145,12 @@ def manifest_document_problems(document: YamlDocument, *, stem: str, schema: dic
 
     name = value.get("name")
     if isinstance(name, str) and PROJECT_NAME.match(name) and name != stem:
+        # Offer "set name: <stem>" only when the stem could be a project name.
+        fix = f" or set name: {stem}" if PROJECT_NAME.match(stem) else ""
         at(
             ("name",),
             f"name {name!r} differs from the file name {stem!r} — rename the file to "
-            f"projects/{name}.yml or set name: {stem}",
+            f"projects/{name}.yml{fix}",
         )
     project = name if isinstance(name, str) else stem
     seen: dict[str, int] = {}
@@ -252,8 +254,8 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
                     repo.relative(folder),
                     None,
                     f"no manifest for this pipelines folder — add projects/{folder.name}.yml "
-                    f"(python -m scripts new-project {folder.name} --owner @org/team) or move "
-                    "the pipelines into an existing project",
+                    "(copy an existing manifest and set its name, experiments and owners) or "
+                    "move the pipelines into an existing project",
                 )
             )
     pipeline_dirs = {folder.name for folder in repo.pipeline_dirs()}
@@ -268,7 +270,7 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
                     document.path,
                     document.line_of(("name",)),
                     f"there is no pipelines/{stem}/ folder — create it with the project's "
-                    "first pipeline (python -m scripts new-project creates both)",
+                    f"first pipeline, pipelines/{stem}/<pipeline>.py",
                 )
             )
         listed: set[str] = set()

@@ -278,21 +278,34 @@ def test_kfp_experiment_name_at_most_128_bytes(mini):
 # --- cross-checks ----------------------------------------------------------------------------
 
 
+def test_a_file_name_that_is_no_project_name_is_not_offered_as_the_name(mini):
+    # The fix used to say "set name: Bad Name", which is itself invalid.
+    mini.write("projects/Bad Name.yml", VALID_MANIFEST)
+    mini.project("demo")
+    problems = [str(p) for p in manifest_problems(Repo(mini.root)) if "Bad Name" in p.path]
+    assert problems == [
+        "projects/Bad Name.yml:2: name 'demo' differs from the file name 'Bad Name' — rename the "
+        "file to projects/demo.yml"
+    ]
+
+
 def test_pipelines_folder_without_manifest(mini):
     mini.project("demo")
     (mini.root / "pipelines" / "orphan").mkdir()
     assert [str(p) for p in manifest_problems(Repo(mini.root))] == [
         "pipelines/orphan: no manifest for this pipelines folder — add projects/orphan.yml "
-        "(python -m scripts new-project orphan --owner @org/team) or move the pipelines into an "
-        "existing project"
+        "(copy an existing manifest and set its name, experiments and owners) or move the "
+        "pipelines into an existing project"
     ]
+    # The hint named `new-project orphan`, which refuses because pipelines/orphan exists.
+    assert "new-project" not in str(manifest_problems(Repo(mini.root)))
 
 
 def test_manifest_without_pipelines_folder(mini):
     mini.write("projects/demo.yml", VALID_MANIFEST)
     assert [str(p) for p in manifest_problems(Repo(mini.root))] == [
         "projects/demo.yml:2: there is no pipelines/demo/ folder — create it with the project's "
-        "first pipeline (python -m scripts new-project creates both)"
+        "first pipeline, pipelines/demo/<pipeline>.py"
     ]
 
 
