@@ -53,7 +53,7 @@ def test_least_squares_recovers_an_exact_linear_relation():
     model = fit_linear_model(rows, "price", ["size"], ["colour"], l2=1e-9)
     predictions = predict_linear_model(model, rows)
     # the CSV text has 6 decimals, so that is the precision to expect
-    assert max(abs(p - float(r["price"])) for p, r in zip(predictions, rows)) < 1e-4
+    assert max(abs(p - float(r["price"])) for p, r in zip(predictions, rows, strict=True)) < 1e-4
 
 
 def test_ridge_penalty_shrinks_the_weights():
@@ -126,12 +126,9 @@ def test_evaluate_logs_rmse_and_mae_matching_a_hand_computation(tmp_path):
     model = train(tmp_path, linear_rows(40, noise=2.0))
     test_rows = linear_rows(10, noise=2.0, seed=9)
     metrics = evaluate(tmp_path, model, test_rows)
-    errors = [
-        p - float(r["price"])
-        for p, r in zip(
-            predict_linear_model(json.loads(Path(model.path).read_text()), test_rows), test_rows
-        )
-    ]
+    fitted = json.loads(Path(model.path).read_text(encoding="utf-8"))
+    predictions = predict_linear_model(fitted, test_rows)
+    errors = [p - float(r["price"]) for p, r in zip(predictions, test_rows, strict=True)]
     assert metrics.metadata["rmse"] == pytest.approx(math.sqrt(sum(e * e for e in errors) / 10))
     assert metrics.metadata["mae"] == pytest.approx(sum(abs(e) for e in errors) / 10)
     assert metrics.metadata["test_rows"] == 10
