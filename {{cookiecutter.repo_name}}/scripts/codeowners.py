@@ -70,16 +70,26 @@ def codeowners_for(repo: Repo, *, validate: bool = True) -> str:
     return render_codeowners(repo.settings.platform_team, load_projects(repo, validate=validate))
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step: a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def write_atomically(path: Path, text: str, *, display_path: str | None = None) -> None:
+    """Replace ``path`` in one step: a reader sees the old file or the new one, never half.
+
+    ``display_path`` names the file in the error when it cannot be written (a folder in its
+    place, a read-only checkout): one line, exit 2, the old file untouched."""
+    temporary = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ConfigError(
+                f"cannot write the file ({error.strerror}) — make it a writable file",
+                path=display_path or path,
+            ) from None
         raise
 
 
@@ -91,7 +101,7 @@ def write_codeowners(root: Path, *, validate: bool = False) -> Path:
     """
     repo = Repo(root)
     path = repo.root / CODEOWNERS_PATH
-    write_atomically(path, codeowners_for(repo, validate=validate))
+    write_atomically(path, codeowners_for(repo, validate=validate), display_path=CODEOWNERS_PATH)
     return path
 
 
@@ -101,7 +111,10 @@ def stale_diff(repo: Repo) -> str:
     try:
         current = path.read_text("utf-8") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as error:
-        raise CheckFailed(f"cannot read the file ({error})", path=CODEOWNERS_PATH) from None
+        raise CheckFailed(
+            f"cannot read the file ({error}) — regenerate it with `python -m scripts codeowners`",
+            path=CODEOWNERS_PATH,
+        ) from None
     expected = codeowners_for(repo)
     if current == expected:
         return ""

@@ -214,7 +214,7 @@ def write_planned(repo: Repo, files: list[PlannedFile]) -> None:
                 raise CheckFailed(f"{planned.relative} appeared while writing — run again")
             new_dirs = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
             created += reversed(new_dirs)  # outermost first, the order they are made in
-            write_atomically(path, planned.text)
+            write_atomically(path, planned.text, display_path=planned.relative)
             if not planned.replaces:
                 created.append(path)
     except BaseException:

@@ -133,6 +133,24 @@ def test_check_fails_when_missing(mini, capsys):
     assert "+* @acme/ml-platform" in capsys.readouterr().out
 
 
+def test_a_folder_in_place_of_the_file_is_one_line(mini, capsys):
+    (mini.root / CODEOWNERS_PATH).mkdir(parents=True)
+    assert cli.main(["codeowners", "--repo", str(mini.root)]) == 2
+    assert capsys.readouterr().err == (
+        ".github/CODEOWNERS: cannot write the file (Is a directory) — make it a writable file\n"
+    )
+    assert [p.name for p in (mini.root / ".github").iterdir()] == ["CODEOWNERS"]  # no temp file
+
+
+def test_an_unreadable_file_is_stale_with_the_fix(mini, capsys):
+    (mini.root / CODEOWNERS_PATH).parent.mkdir(parents=True)
+    (mini.root / CODEOWNERS_PATH).write_bytes(b"\xff\xfe* @someone\n")
+    assert cli.main(["codeowners", "--check", "--repo", str(mini.root)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(".github/CODEOWNERS: cannot read the file (")
+    assert err.endswith(" — regenerate it with `python -m scripts codeowners`\n")
+
+
 def test_hand_edits_are_stale(mini):
     path = write_codeowners(mini.root)
     path.write_text(path.read_text() + "/secret/ @someone\n")

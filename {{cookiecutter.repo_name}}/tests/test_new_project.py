@@ -165,14 +165,26 @@ def test_a_failure_while_writing_leaves_nothing_behind(mini, monkeypatch):
     real_write = scaffold.write_atomically
     calls = []
 
-    def failing_write(path, text):
+    def failing_write(path, text, **options):
         calls.append(path)
         if len(calls) == 3:
             raise OSError("disk full")
-        real_write(path, text)
+        real_write(path, text, **options)
 
     monkeypatch.setattr(scaffold, "write_atomically", failing_write)
     with pytest.raises(OSError, match="disk full"):
         scaffold.new_project(Repo(mini.root), "churn", owners=["@acme/x"])
+    assert mini.files() == before
+    assert not (mini.root / "pipelines" / "churn").exists()
+
+
+def test_an_unwritable_codeowners_is_one_line_and_the_new_files_are_removed(mini, capsys):
+    # A folder where CODEOWNERS goes made os.replace fail: an internal error before.
+    (mini.root / ".github/CODEOWNERS").mkdir(parents=True)
+    before = mini.files()
+    assert cli.main(["new-project", "churn", "--owner", "@acme/x", "--repo", str(mini.root)]) == 2
+    assert capsys.readouterr().err == (
+        ".github/CODEOWNERS: cannot write the file (Is a directory) — make it a writable file\n"
+    )
     assert mini.files() == before
     assert not (mini.root / "pipelines" / "churn").exists()
