@@ -18,7 +18,7 @@ import yaml
 
 from scripts.errors import CheckFailed, Problem
 from scripts.repo import Repo
-from scripts.yaml_io import YamlError, load_yaml_mapping
+from scripts.yaml_io import YamlError, load_yaml_mapping, parse_yaml, read_text_file
 
 SPEC_FILE = "component.yaml"
 IMAGE_KEY = ("implementation", "container", "image")
@@ -88,28 +88,38 @@ def pin_image(spec: Path, reference: str, *, display_path: str | None = None) ->
     """Point ``spec``'s image at ``reference``; True when the file changed.
 
     Only the image value's characters are replaced (its quotes too, if it had any); comments,
-    spacing, key order and line endings stay as they were.
+    spacing, key order and line endings stay as they were. The file is read as strictly as
+    ``validate`` reads it (UTF-8, size, duplicate keys, aliases), and the edit is accepted only
+    if the result reads back as the same document with nothing but the image changed: an image
+    given through an alias or anchor, for instance, would otherwise edit another line.
     """
     shown = display_path or str(spec)
     if not PLAIN_SCALAR.match(reference):
         raise CheckFailed(f"refusing to pin {reference!r}: not an image reference", path=shown)
-    raw = spec.read_bytes()
-    text = raw.decode("utf-8")
     # Decoded from bytes, not read in text mode: universal newlines would hide \r\n, and the
     # node's marks must index the text exactly as stored.
+    text = read_text_file(spec, shown)
+    expected = parse_yaml(text, shown).value
     node = _image_scalar(text, shown)
     if node.value == reference:
         return False
     start, end = node.start_mark.index, node.end_mark.index
     updated = text[:start] + reference + text[end:]
-    check = _image_scalar(updated, shown)
-    if check.value != reference or updated.count("\n") != text.count("\n"):
+    expected["implementation"]["container"]["image"] = reference
+    try:
+        unchanged_otherwise = parse_yaml(updated, shown).value == expected
+    except YamlError:
+        unchanged_otherwise = False
+    if not unchanged_otherwise or updated.count("\n") != text.count("\n"):
         raise CheckFailed(
             "cannot pin this image value in place (write it on one line as image: <reference>)",
             path=shown,
             line=node.start_mark.line + 1,
         )
-    _write_atomically(spec, updated.encode("utf-8"))
+    try:
+        _write_atomically(spec, updated.encode("utf-8"))
+    except OSError as error:
+        raise CheckFailed(f"cannot write the file ({error.strerror})", path=shown) from None
     return True
 
 

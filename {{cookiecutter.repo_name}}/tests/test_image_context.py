@@ -112,6 +112,35 @@ def test_pin_refuses_a_spec_without_an_image_and_leaves_it_alone(tmp_path):
     assert spec.read_text() == "name: x\nimplementation:\n  container:\n    command: [x]\n"
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # The image through an alias: the anchor's line was edited, the alias left dangling,
+        # and PyYAML's ComposerError escaped as an internal error.
+        (
+            "name: x\nbase: &img a/b:1\nimplementation:\n  container:\n    image: *img\n",
+            "spec.yaml:2: cannot pin this image value in place",
+        ),
+        # Two image keys: the first was pinned while readers use the last; validate rejects it.
+        (
+            "name: x\nimplementation:\n  container:\n    image: a\n    image: b\n",
+            "spec.yaml:5: duplicate key 'image' (first at line 4)",
+        ),
+        (b"name: caf\xe9\nimplementation: {container: {image: a}}\n", "spec.yaml:1: not UTF-8"),
+        ("name: [x\n", "spec.yaml:2: invalid YAML"),
+    ],
+    ids=["alias", "duplicate key", "not UTF-8", "bad YAML"],
+)
+def test_pin_refuses_a_spec_it_cannot_edit_safely_in_one_line(tmp_path, content, expected):
+    spec = tmp_path / "component.yaml"
+    original = content if isinstance(content, bytes) else content.encode()
+    spec.write_bytes(original)
+    with pytest.raises(CheckFailed) as caught:
+        pin_image(spec, f"a/b@{DIGEST}", display_path="spec.yaml")
+    assert str(caught.value).startswith(expected), str(caught.value)
+    assert spec.read_bytes() == original
+
+
 def test_pin_refuses_what_is_not_an_image_reference(component):
     with pytest.raises(CheckFailed, match="not an image reference"):
         pin_image(component / "component.yaml", "a/b@sha256:x\n  evil: true")
