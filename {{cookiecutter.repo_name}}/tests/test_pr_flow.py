@@ -41,10 +41,13 @@ class PullRequest:
         self.head_repo = head_repo
         self.base = repo.git("rev-parse", "main")
 
-    def push(self, message: str) -> str:
-        """A new commit on the branch; the workspace becomes the new merge commit."""
+    def push(self, message: str, files: dict[str, str] | None = None) -> str:
+        """A new commit on the branch (by default a change to shop/train_model); the workspace
+        becomes the new merge commit."""
         self.repo.checkout(BRANCH)
-        self.repo.write("pipelines/shop/train_model.py", pipeline_source(message))
+        files = files or {"pipelines/shop/train_model.py": pipeline_source(message)}
+        for path, text in files.items():
+            self.repo.write(path, text)
         self.head = self.repo.commit(message)
         self.repo.git("checkout", "-q", "--detach", "main")
         self.repo.git("merge", "-q", "--no-ff", "--no-edit", self.head)
@@ -239,3 +242,25 @@ def test_a_failed_publish_is_still_commented_and_keeps_all_green_red(
     assert "- publish stopped:" in posted["body"] and "403 Forbidden" in posted["body"]
     assert "nothing was published" in posted["body"]
     assert kfp.pipelines == []
+
+
+def test_a_manifest_only_change_creates_its_new_experiment_and_uploads_nothing(
+    pull_request, kfp_server_factory, github_server, github_token
+):
+    kfp = kfp_server_factory(token=KFP_TOKEN)
+    new_manifest = manifest("shop", ["Default", "Tuning", "Holiday Sale"])
+    pull_request.push("a new experiment", {"projects/shop.yml": new_manifest})
+    run, results, _, logs = run_workflow(
+        pull_request,
+        1,
+        kfp_url=kfp.url,
+        github_url=github_server.url,
+        secrets={"KFP_TOKEN": KFP_TOKEN},
+        token=github_token,
+    )
+    assert run.needs["changes"]["outputs"]["pipelines"] == "[]"
+    assert results["compile"] == results["publish-dev"] == results["all-green"] == "success", logs
+    assert kfp.pipelines == [] and kfp.versions == []
+    assert "shop/Holiday Sale" in {e.name for e in kfp.experiments}
+    [posted] = [c for c in github_server.comments(PR_NUMBER) if c["body"].startswith(MARKER)]
+    assert "`shop/Holiday Sale` (created)" in posted["body"]
