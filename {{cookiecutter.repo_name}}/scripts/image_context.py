@@ -17,6 +17,9 @@ import os
 import stat
 from pathlib import Path
 
+from scripts.errors import CheckFailed
+from scripts.yaml_io import read_text_file
+
 DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
 # Never part of an image: the spec (rewritten by pinning), the component's tests, and Python
@@ -25,50 +28,72 @@ DOCKERIGNORE = ".dockerignore"
 ALWAYS_EXCLUDED = ("component.yaml", "tests", "**/__pycache__", "**/*.pyc")
 TAG_LENGTH = 24  # hex characters of sha256: 96 bits, short enough to read in a registry UI
 HASH_FORMAT = b"kfp-monorepo-context-v1\0"  # bump when the hashing below changes
+CHUNK_BYTES = 1024 * 1024
 
 
-def dockerignore_patterns(folder: Path) -> list[str]:
-    """The patterns of ``folder/.dockerignore``, read the way the Docker SDK reads them."""
+def dockerignore_patterns(folder: Path, shown: str | None = None) -> list[str]:
+    """The patterns of ``folder/.dockerignore``, read the way the Docker SDK reads them.
+
+    ``shown`` is the folder as errors name it (repo-relative); an unreadable or non-UTF-8
+    file is one CheckFailed line, not an internal error."""
     path = folder / DOCKERIGNORE
     if not path.is_file():
         return []
-    lines = (line.strip() for line in path.read_text("utf-8").splitlines())
+    text = read_text_file(path, f"{shown or folder}/{DOCKERIGNORE}")
+    lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def context_paths(folder: Path) -> list[str]:
+def context_paths(folder: Path, shown: str | None = None) -> list[str]:
     """Every path (files, folders, links) in the build context, relative, POSIX, sorted."""
     from docker.utils.build import exclude_paths
 
-    patterns = [*dockerignore_patterns(folder), *ALWAYS_EXCLUDED]
+    patterns = [*dockerignore_patterns(folder, shown), *ALWAYS_EXCLUDED]
     # exclude_paths keeps the Dockerfile and .dockerignore whatever the patterns say, as the
     # engine does.
     included = exclude_paths(str(folder), patterns, dockerfile=DOCKERFILE)
     return sorted(path.replace(os.sep, "/") for path in included)
 
 
-def context_hash(folder: Path, paths: list[str] | None = None) -> str:
+def context_hash(folder: Path, paths: list[str] | None = None, shown: str | None = None) -> str:
     """The image tag of ``folder``: sha256 over each path's kind, name, mode bit and bytes.
 
     Every field is length-prefixed so that no two different contexts feed the same bytes.
     The executable bit is included because COPY keeps it; timestamps are not, because a fresh
-    git checkout changes them without changing the image's meaning.
+    git checkout changes them without changing the image's meaning. File contents are read in
+    chunks: a component may carry a large file (a model, a wheel) that need not fit in memory.
     """
     digest = hashlib.sha256(HASH_FORMAT)
-    for relative in paths if paths is not None else context_paths(folder):
+
+    def add(field: bytes) -> None:
+        digest.update(len(field).to_bytes(8, "big"))
+        digest.update(field)
+
+    for relative in paths if paths is not None else context_paths(folder, shown):
         full = folder / relative
-        info = full.lstat()
-        name = relative.encode("utf-8")
-        if stat.S_ISLNK(info.st_mode):
-            kind, body = b"L", os.readlink(full).encode("utf-8")
-        elif stat.S_ISDIR(info.st_mode):
-            kind, body = b"D", b""
-        elif stat.S_ISREG(info.st_mode):
-            executable = b"x" if info.st_mode & stat.S_IXUSR else b"-"
-            kind, body = b"F" + executable, full.read_bytes()
-        else:  # sockets and FIFOs are not sent to the engine either
-            continue
-        for field in (kind, name, body):
-            digest.update(len(field).to_bytes(8, "big"))
-            digest.update(field)
+        try:
+            info = full.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                kind, body = b"L", os.readlink(full).encode("utf-8")
+            elif stat.S_ISDIR(info.st_mode):
+                kind, body = b"D", b""
+            elif stat.S_ISREG(info.st_mode):
+                kind, body = (b"Fx" if info.st_mode & stat.S_IXUSR else b"F-"), None
+            else:  # sockets and FIFOs are not sent to the engine either
+                continue
+            add(kind)
+            add(relative.encode("utf-8"))
+            if body is not None:
+                add(body)
+                continue
+            digest.update(info.st_size.to_bytes(8, "big"))  # the same bytes add() would feed
+            with open(full, "rb") as file:
+                while chunk := file.read(CHUNK_BYTES):
+                    digest.update(chunk)
+        except OSError as error:
+            raise CheckFailed(
+                f"cannot read this file of the build context ({error.strerror}) — fix its "
+                "permissions or list it in .dockerignore",
+                path=f"{shown or folder}/{relative}",
+            ) from None
     return digest.hexdigest()[:TAG_LENGTH]

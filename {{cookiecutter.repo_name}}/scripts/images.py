@@ -286,12 +286,12 @@ def plan_images(
     """
     plans = []
     for component in components:
-        paths = context_paths(component.folder)
+        paths = context_paths(component.folder, component.path)
         plans.append(
             ImagePlan(
                 component=component,
                 repository=f"{registry}/{component.name}",
-                tag=context_hash(component.folder, paths),
+                tag=context_hash(component.folder, paths, component.path),
                 paths=paths,
             )
         )

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from scripts import image_context
 from scripts.errors import CheckFailed
 from scripts.image_context import context_hash, context_paths
 from scripts.image_pin import is_pinned, pin_image, unpinned_components
@@ -83,6 +84,28 @@ def test_the_hash_does_not_depend_on_timestamps_or_location(component, tmp_path)
     os.utime(component / "src" / "hello.txt", (0, 0))
     moved = component.rename(tmp_path / "elsewhere")
     assert context_hash(moved) == before
+
+
+def test_a_dockerignore_that_is_not_utf8_is_one_line(component):
+    # It was read with read_text("utf-8") and ended in an internal error.
+    (component / ".dockerignore").write_bytes(b"caf\xe9\n")
+    with pytest.raises(CheckFailed) as caught:
+        context_paths(component, "components/alpha")
+    assert str(caught.value) == (
+        "components/alpha/.dockerignore:1: not UTF-8 text (byte 0xe9) — save the file as UTF-8"
+    )
+
+
+def test_files_are_hashed_in_chunks_to_the_same_tag(component, monkeypatch):
+    # Large files (a model, a wheel) are streamed, not read whole. The tag is pinned to its
+    # value before streaming: a changed hash would rebuild every image of every repo.
+    (component / "src" / "model.bin").write_bytes(bytes(range(256)) * 64)
+    (component / "run.sh").write_text("#!/bin/sh\n")
+    (component / "run.sh").chmod(0o755)
+    (component / "link").symlink_to("src/hello.txt")
+    assert context_hash(component) == "bca9e516c7f412ede43beb24"
+    monkeypatch.setattr(image_context, "CHUNK_BYTES", 7)
+    assert context_hash(component) == "bca9e516c7f412ede43beb24"
 
 
 def test_pin_rewrites_only_the_image_value(component):
