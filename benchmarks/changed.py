@@ -7,12 +7,14 @@ Builds, from a bake of this template (no example project), a monorepo of N pipel
 projects over a shared components package of M modules in four layers (io <- utils <- features
 <- models, each module importing two or three of the layer below, popular modules more often:
 a realistic fan-in), each project with a `_features.py` helper its pipelines import relatively,
-and a few container components. It commits that on `main`, branches, changes one file, and
-prints, each the median of --runs runs:
+and five container components, one pipeline in twenty loading one through
+`components.load(...)`. It commits that on `main` and packs it (`git gc`, as a clone is),
+branches, changes one file, and prints, each the median of --runs runs:
 
-- `changed --base main --format json` as a subprocess (what CI runs), for two one-file changes:
-  a typical shared module (a mid-layer `features` module) and the worst case (the most imported
-  `io` module, which nearly every pipeline reaches);
+- `changed --base main --format json` as a subprocess (what CI runs), for three one-file
+  changes: a typical shared module (a mid-layer `features` module), a project's helper module
+  (imported relatively by that project's pipelines), and the worst case (the most imported `io`
+  module, which every pipeline reaches: nothing can be skipped);
 - the floor: a bare `git diff --name-only main...HEAD` plus a bare Python start
   (`python -c pass`);
 - the ratio to the floor. Target on a 2-core machine: under 1.5 s and under 10x the floor.
@@ -82,7 +84,7 @@ from kfp import dsl
 
 {imports}
 from . import _features
-
+{component}
 
 @dsl.pipeline(description="{project} {name}")
 def {name}(rows: int = {index}, threshold: float = 0.5):
@@ -170,9 +172,14 @@ def build_monorepo(repo: Path, pipelines: int, projects: int, modules: int) -> d
         steps = "".join(
             f"    data = {dep}.step_{dep}(data=data.output)\n" for _, dep in picked
         )
+        # One pipeline in twenty also runs a container component, loaded by name.
+        component = (
+            f"from {PACKAGE} import components\n\njob = components.load(\"job-{index % 5}\")\n"
+            if index % 20 == 0 else ""
+        )
         write(repo / "pipelines" / project / f"{name}.py",
               PIPELINE.format(project=project, name=name, index=index, imports=imports,
-                              steps=steps.rstrip("\n")))
+                              component=component, steps=steps.rstrip("\n")))
     for number in range(projects):
         project = f"project-{number:03d}"
         write(repo / "pipelines" / project / "_features.py", HELPER.format(project=project))
@@ -182,6 +189,7 @@ def build_monorepo(repo: Path, pipelines: int, projects: int, modules: int) -> d
               COMPONENT.format(name=f"job-{number}"))
     return {
         "typical (a features module)": f"{PACKAGE}/features/{layer_modules['features'][7]}.py",
+        "project helper (pipelines/<project>/_features.py)": "pipelines/project-042/_features.py",
         "worst case (the most imported io module)": f"{PACKAGE}/io/{layer_modules['io'][0]}.py",
     }
 
@@ -229,6 +237,7 @@ def main() -> int:
         git(repo, "init", "-q", "-b", "main")
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "synthetic monorepo")
+        git(repo, "gc", "-q")  # objects in a pack, as a clone (CI's checkout) has them
         files = len(git(repo, "ls-files").splitlines())
         print(f"monorepo: {args.pipelines} pipelines in {args.projects} projects, "
               f"{args.modules} shared modules, {files} files; {args.runs} runs each, median")

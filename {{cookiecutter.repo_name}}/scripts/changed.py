@@ -173,7 +173,7 @@ def find_changes(
     tree = list_tree(root, head_sha)
     if choice.ref is None:
         return _everything(tree, head_sha, base, choice.why)
-    base_sha = merge_base(root, resolve_commit(root, choice.ref), head_sha)
+    base_sha = merge_base(root, choice.ref, head_sha)
     changes = changed_files(root, base_sha, head_sha)
     return _affected(repo, tree, changes, ChangeSet(base_sha, head_sha, base, choice.why))
 
