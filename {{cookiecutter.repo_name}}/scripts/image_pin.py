@@ -23,6 +23,7 @@ from scripts.yaml_io import YamlError, load_yaml_mapping, parse_yaml, read_text_
 SPEC_FILE = "component.yaml"
 IMAGE_KEY = ("implementation", "container", "image")
 PINNED = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+PIN_CHECK = "sha256:" + "0" * 64  # a digest for the dry edit of check_pinnable
 # A reference that needs no quotes in YAML: registry hosts, paths, tags and digests.
 PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$")
 
@@ -88,21 +89,42 @@ def pin_image(spec: Path, reference: str, *, display_path: str | None = None) ->
     """Point ``spec``'s image at ``reference``; True when the file changed.
 
     Only the image value's characters are replaced (its quotes too, if it had any); comments,
-    spacing, key order and line endings stay as they were. The file is read as strictly as
-    ``validate`` reads it (UTF-8, size, duplicate keys, aliases), and the edit is accepted only
-    if the result reads back as the same document with nothing but the image changed: an image
-    given through an alias or anchor, for instance, would otherwise edit another line.
+    spacing, key order and line endings stay as they were.
     """
     shown = display_path or str(spec)
-    if not PLAIN_SCALAR.match(reference):
-        raise CheckFailed(f"refusing to pin {reference!r}: not an image reference", path=shown)
     # Decoded from bytes, not read in text mode: universal newlines would hide \r\n, and the
     # node's marks must index the text exactly as stored.
     text = read_text_file(spec, shown)
+    updated = pinned_text(text, reference, shown)
+    if updated == text:
+        return False
+    try:
+        _write_atomically(spec, updated.encode("utf-8"))
+    except OSError as error:
+        raise CheckFailed(f"cannot write the file ({error.strerror})", path=shown) from None
+    return True
+
+
+def check_pinnable(spec: Path, *, display_path: str) -> None:
+    """Raise the CheckFailed that pinning ``spec`` would raise, writing nothing: ``images
+    --pin`` asks this of every spec before it builds or pushes anything."""
+    pinned_text(read_text_file(spec, display_path), f"pin.invalid/check@{PIN_CHECK}", display_path)
+
+
+def pinned_text(text: str, reference: str, shown: str) -> str:
+    """``text`` with its image value replaced by ``reference``.
+
+    The text is read as strictly as ``validate`` reads it (duplicate keys, aliases, tabs), and
+    the edit is accepted only if the result reads back as the same document with nothing but
+    the image changed: an image given through an alias or anchor, for instance, would
+    otherwise edit another line.
+    """
+    if not PLAIN_SCALAR.match(reference):
+        raise CheckFailed(f"refusing to pin {reference!r}: not an image reference", path=shown)
     expected = parse_yaml(text, shown).value
     node = _image_scalar(text, shown)
     if node.value == reference:
-        return False
+        return text
     start, end = node.start_mark.index, node.end_mark.index
     updated = text[:start] + reference + text[end:]
     expected["implementation"]["container"]["image"] = reference
@@ -116,11 +138,7 @@ def pin_image(spec: Path, reference: str, *, display_path: str | None = None) ->
             path=shown,
             line=node.start_mark.line + 1,
         )
-    try:
-        _write_atomically(spec, updated.encode("utf-8"))
-    except OSError as error:
-        raise CheckFailed(f"cannot write the file ({error.strerror})", path=shown) from None
-    return True
+    return updated
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scripts.errors import CheckFailed, ConfigError, RemoteError, UsageError
+from scripts.errors import CheckFailed, ConfigError, Problem, RemoteError, UsageError
 from scripts.image_context import DOCKERFILE, context_hash, context_paths
-from scripts.image_pin import SPEC_FILE, pin_image
+from scripts.image_pin import SPEC_FILE, check_pinnable, pin_image
 from scripts.repo import Repo
 
 LOG_TAIL_LINES = 20
@@ -149,10 +149,21 @@ def changed_components(repo: Repo, base: str) -> list[Component]:
     """The container components change detection reports as affected since ``base``."""
     from scripts import changed
 
-    report = changed.find_changes(repo, base=base)
-    names = {str(getattr(item, "name", item)) for item in report.components}
+    names = set(changed.find_changes(repo, base=base).components)
     # A deleted component is reported as changed but has nothing left to build.
     return [c for c in container_components(repo) if c.name in names]
+
+
+def pin_problems(components: list[Component]) -> list[Problem]:
+    """Every spec whose image line ``--pin`` could not rewrite, found from the files alone,
+    before anything is built or pushed (else the image is pushed and then the pin fails)."""
+    problems: list[Problem] = []
+    for component in components:
+        try:
+            check_pinnable(component.spec, display_path=f"{component.path}/{SPEC_FILE}")
+        except CheckFailed as failure:
+            problems += failure.problems()
+    return problems
 
 
 # --- configuration ---------------------------------------------------------------------------

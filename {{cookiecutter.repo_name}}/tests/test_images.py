@@ -275,6 +275,22 @@ def test_usage_errors_exit_2_with_one_line(components_repo, capsys, args, messag
     assert message in line
 
 
+def test_a_spec_pin_cannot_rewrite_stops_before_anything_is_built_or_pushed(
+    components_repo, capsys, monkeypatch, tmp_path
+):
+    # It used to be found after the push, leaving a pushed image and an unpinned spec.
+    spec = components_repo.path / "components/beta/component.yaml"
+    spec.write_text("name: beta\nimplementation:\n  container:\n    command: [x]\n")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # never reached
+    assert images(components_repo, "alpha", "beta", "--push", "--pin") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "components/beta/component.yaml: no implementation.container.image to pin — add the "
+        "image line"
+    ]
+
+
 def test_a_component_without_a_dockerfile_is_not_buildable(components_repo, capsys):
     (components_repo.path / "components/beta/Dockerfile").unlink()
     assert images(components_repo, "beta") == 2

@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
             print("images: no container components to build")
         return 0
 
+    if args.pin:
+        unpinnable = images.pin_problems(components)
+        if unpinnable:
+            raise ProblemsFound(unpinnable)
     client = images.connect_engine()
     plans = images.plan_images(
         client,
