@@ -8,29 +8,14 @@ not pinned by digest yet) are reported but do not fail the check.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scripts.component_spec import component_problems
 from scripts.environments import environments_problems
 from scripts.errors import Problem
+from scripts.image_pin import unpinned_components
 from scripts.manifests import manifest_problems
 from scripts.repo import Repo
-
-# Checks owned by other modules that report warnings: (module, function, message). A function
-# takes the Repo and returns Problems (or names of components, which get the message here).
-# They are looked up at run time so validate works whether or not the module exists; the same
-# warning found twice is reported once.
-WARNING_CHECKS: tuple[tuple[str, str, str], ...] = (
-    (
-        "scripts.image_pin",
-        "unpinned_components",
-        "the image is not pinned by digest — CI pins it on merge (python -m scripts images "
-        "--pin); pin it yourself to test the exact image",
-    ),
-)
 
 
 @dataclass
@@ -56,7 +41,7 @@ def validate_repo(repo: Repo) -> ValidationReport:
     errors = manifest_problems(repo) + environments_problems(repo.root) + component_problems(repo)
     return ValidationReport(
         errors=sorted(set(errors), key=_order),
-        warnings=sorted(set(warning_problems(repo)), key=_order),
+        warnings=sorted(set(unpinned_components(repo)), key=_order),
         checked={
             "manifests": len(repo.manifest_paths()),
             "components": len(repo.component_dirs()),
@@ -66,29 +51,3 @@ def validate_repo(repo: Repo) -> ValidationReport:
 
 def _order(problem: Problem) -> tuple:
     return (problem.path, problem.line or 0, problem.message)
-
-
-def warning_problems(repo: Repo) -> list[Problem]:
-    """Warnings from the checks in WARNING_CHECKS whose module exists in this repo."""
-    warnings: list[Problem] = []
-    for module_name, function_name, message in WARNING_CHECKS:
-        check = _optional_check(module_name, function_name)
-        if check is None:
-            continue
-        for found in check(repo):
-            if isinstance(found, Problem):
-                warnings.append(Problem(found.path, found.line, found.message, "warning"))
-            else:  # a component name or path
-                name = str(found).rstrip("/").rsplit("/", 1)[-1]
-                warnings.append(
-                    Problem(f"components/{name}/component.yaml", None, message, "warning")
-                )
-    return warnings
-
-
-def _optional_check(module_name: str, function_name: str) -> Callable | None:
-    """The function, or None when its module is not part of this repo. An ImportError inside
-    an existing module is a bug and propagates."""
-    if importlib.util.find_spec(module_name) is None:
-        return None
-    return getattr(importlib.import_module(module_name), function_name, None)

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from scripts import __main__ as cli
+from scripts import image_pin
 from scripts import validate as validate_module
-from scripts.errors import Problem
 from tests.helpers.git_repos import REPO_ROOT
 from tests.helpers.mini_repo import VALID_COMPONENT, VALID_MANIFEST, make_mini_repo
 
@@ -23,9 +23,9 @@ def mini(tmp_path):
 
 @pytest.fixture(autouse=True)
 def only_errors(monkeypatch):
-    """These tests are about errors: warnings from other modules' checks (an image not pinned
-    by digest) are switched off here and tested on their own below."""
-    monkeypatch.setattr(validate_module, "WARNING_CHECKS", ())
+    """These tests are about errors: the warning about images not pinned by digest is switched
+    off here and tested on its own below."""
+    monkeypatch.setattr(validate_module, "unpinned_components", lambda repo: [])
 
 
 def run_validate(mini, capsys, *flags: str) -> tuple[int, str, str]:
@@ -352,50 +352,27 @@ def test_what_the_schema_accepts_kfp_loads(mini):
 # --- warnings --------------------------------------------------------------------------------
 
 
-def unpinned_for_test(repo):
-    """A real check for the warning seam: component specs whose image has no digest."""
-    return [
-        folder.name
-        for folder in repo.component_dirs()
-        if "@sha256:" not in (folder / "component.yaml").read_text()
-    ]
-
-
-def test_warnings_are_reported_and_do_not_fail(mini, capsys, monkeypatch):
-    monkeypatch.setattr(
-        validate_module,
-        "WARNING_CHECKS",
-        (("tests.test_validate", "unpinned_for_test", "the image is not pinned by digest"),),
-    )
+def test_an_unpinned_image_is_a_warning_on_its_line_and_does_not_fail(mini, capsys, monkeypatch):
+    monkeypatch.setattr(validate_module, "unpinned_components", image_pin.unpinned_components)
     mini.component("trainer")
+    mini.component("pinned", VALID_COMPONENT.replace(":1.0", "@sha256:" + "0" * 64))
     code, out, err = run_validate(mini, capsys)
     assert code == 0
     assert err == (
-        "components/trainer/component.yaml: warning: the image is not pinned by digest\n"
+        "components/trainer/component.yaml:10: warning: image registry.example.com/ml/train:1.0 "
+        "is not pinned by digest — pin it to the digest of the image you use: image: "
+        "<name>@sha256:<digest>\n"
     )
     assert out.endswith("; 1 warning(s))\n")
-
-
-def test_a_warning_check_whose_module_is_absent_is_skipped(mini, capsys, monkeypatch):
-    monkeypatch.setattr(
-        validate_module, "WARNING_CHECKS", (("scripts.no_such_module", "check", "unused"),)
-    )
-    assert run_validate(mini, capsys)[0] == 0
-
-
-def test_warning_problems_keep_their_place(mini, monkeypatch):
-    monkeypatch.setattr(
-        validate_module, "WARNING_CHECKS", (("tests.test_validate", "_one_problem", "unused"),)
-    )
-    from scripts.repo import Repo
-
-    assert validate_module.warning_problems(Repo(mini.root)) == [
-        Problem("components/x/component.yaml", 7, "image not pinned", "warning")
+    code, out, _ = run_validate(mini, capsys, "--format", "json")
+    assert code == 0 and json.loads(out)["warnings"] == [
+        {
+            "path": "components/trainer/component.yaml",
+            "line": 10,
+            "message": "image registry.example.com/ml/train:1.0 is not pinned by digest — pin "
+            "it to the digest of the image you use: image: <name>@sha256:<digest>",
+        }
     ]
-
-
-def _one_problem(_repo):
-    return [Problem("components/x/component.yaml", 7, "image not pinned")]
 
 
 # --- the repository itself -------------------------------------------------------------------
