@@ -11,10 +11,11 @@ and five container components, one pipeline in twenty loading one through
 `components.load(...)`. It commits that on `main` and packs it (`git gc`, as a clone is),
 branches, changes one file, and prints, each the median of --runs runs:
 
-- `changed --base main --format json` as a subprocess (what CI runs), for three one-file
+- `changed --base main --format json` as a subprocess (what CI runs), for four one-file
   changes: a typical shared module (a mid-layer `features` module), a project's helper module
-  (imported relatively by that project's pipelines), and the worst case (the most imported `io`
-  module, which every pipeline reaches: nothing can be skipped);
+  (imported relatively by that project's pipelines), a container component's `component.yaml`,
+  and the worst case (the most imported `io` module, which every pipeline reaches: nothing can
+  be skipped);
 - the floor: a bare `git diff --name-only main...HEAD` plus a bare Python start
   (`python -c pass`);
 - the ratio to the floor. Target on a 2-core machine: under 1.5 s and under 10x the floor.
@@ -174,7 +175,7 @@ def build_monorepo(repo: Path, pipelines: int, projects: int, modules: int) -> d
         )
         # One pipeline in twenty also runs a container component, loaded by name.
         component = (
-            f"from {PACKAGE} import components\n\njob = components.load(\"job-{index % 5}\")\n"
+            f"from {PACKAGE} import components\n\njob = components.load(\"job-{index // 20 % 5}\")\n"
             if index % 20 == 0 else ""
         )
         write(repo / "pipelines" / project / f"{name}.py",
@@ -190,6 +191,7 @@ def build_monorepo(repo: Path, pipelines: int, projects: int, modules: int) -> d
     return {
         "typical (a features module)": f"{PACKAGE}/features/{layer_modules['features'][7]}.py",
         "project helper (pipelines/<project>/_features.py)": "pipelines/project-042/_features.py",
+        "container component (loaded by name)": "components/job-2/component.yaml",
         "worst case (the most imported io module)": f"{PACKAGE}/io/{layer_modules['io'][0]}.py",
     }
 
@@ -245,8 +247,8 @@ def main() -> int:
         start, _ = median_of([python, "-c", "pass"], repo, args.runs)
         for label, target in targets.items():
             git(repo, "checkout", "-q", "-B", f"bench/{label.split()[0]}", "main")
-            with (repo / target).open("a", encoding="utf-8") as module:
-                module.write("\n\nCHANGED = True\n")
+            with (repo / target).open("a", encoding="utf-8") as changed_file:
+                changed_file.write("\n# changed\n")
             git(repo, "commit", "-q", "-am", f"change {target}")
             ours, out = median_of(
                 [python, "-m", "scripts", "changed", "--base", "main", "--format", "json"],

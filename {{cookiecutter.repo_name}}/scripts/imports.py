@@ -60,6 +60,8 @@ class FileIndex:
     def __init__(self, paths: Iterable[str]):
         self.paths = frozenset(paths)
         self._modules: dict[tuple[str, str], str | None] = {}
+        # (level, module, folder for relative imports, names) -> (files, dotted module name)
+        self.resolved: dict[tuple, tuple[list[str], str | None]] = {}
 
     def __contains__(self, path: object) -> bool:
         return path in self.paths
@@ -170,11 +172,29 @@ class _ReferenceFinder:
                 self.bindings[parts[0]] = parts[0]
 
     def _add_import_from(self, node: ast.ImportFrom) -> None:
+        # Thousands of pipelines import the same modules: resolve each statement shape once.
+        names = tuple(alias.name for alias in node.names)
+        key = (node.level, node.module, self.folder if node.level else "", names)
+        resolved = self.files.resolved.get(key)
+        if resolved is None:
+            resolved = self.files.resolved[key] = self._resolve_import_from(node, names)
+        targets, dotted = resolved
+        for target in targets:
+            self._add(target, IMPORTED)
+        if dotted is not None:
+            for alias in node.names:
+                self.bindings[alias.asname or alias.name] = f"{dotted}.{alias.name}"
+
+    def _resolve_import_from(
+        self, node: ast.ImportFrom, names: tuple[str, ...]
+    ) -> tuple[list[str], str | None]:
+        """The repo files ``from <module> import <names>`` runs, and the module's dotted name
+        (None when a relative import climbs above the repo root: nothing of ours)."""
         parts = node.module.split(".") if node.module else []
         if node.level:
             up = node.level - 1
             if up > len(self.package_parts):
-                return  # beyond the repo root: not ours
+                return [], None
             base_parts = self.package_parts[: len(self.package_parts) - up]
             chain = self._module_chain(base_parts, parts) if parts else []
             if not parts:  # `from . import x`: the package itself, plus submodule x
@@ -187,13 +207,8 @@ class _ReferenceFinder:
             chain = self._module_chain([], parts)
             dotted = node.module or ""
             module_dir = "/".join(parts)
-        for target in chain:
-            self._add(target, IMPORTED)
-        for alias in node.names:
-            if alias.name == "*":
-                continue
-            self._add(self.files.module_file(module_dir, alias.name), IMPORTED)
-            self.bindings[alias.asname or alias.name] = f"{dotted}.{alias.name}"
+        chain += [self.files.module_file(module_dir, name) for name in names if name != "*"]
+        return [target for target in chain if target is not None], dotted
 
     def _module_chain(self, base_parts: list[str], parts: list[str]) -> list[str | None]:
         """The ``__init__.py`` of every package on the way to the module, and the module."""
