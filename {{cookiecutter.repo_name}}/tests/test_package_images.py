@@ -9,8 +9,12 @@ import pytest
 from kfp.dsl.base_component import BaseComponent
 
 import {{ cookiecutter.package_name }} as package
-from {{ cookiecutter.package_name }}.images import BASE_IMAGE, PACKAGES, read_image_settings
-from tests.helpers.git_repos import REPO_ROOT
+from {{ cookiecutter.package_name }}.images import (
+    BASE_IMAGE,
+    PACKAGES,
+    PYPROJECT,
+    read_image_settings,
+)
 
 
 def package_components() -> list[tuple[str, BaseComponent]]:
@@ -52,7 +56,7 @@ def test_the_base_image_is_pinned_to_a_python_version():
 
 
 def test_component_packages_are_pinned_and_installed_for_local_runs_too():
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    project = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]
     for requirement in PACKAGES:
         assert "==" in requirement, f"{requirement} is not pinned with =="
         assert requirement in project["dependencies"], (
