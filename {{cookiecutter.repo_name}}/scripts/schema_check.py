@@ -146,9 +146,17 @@ def schema_problems(document: YamlDocument, schema: dict[str, Any]) -> list[Prob
     """Every schema violation in ``document``, each on the line of the offending key."""
     from jsonschema import Draft202012Validator  # lazily: see the module docstring
 
-    validator = Draft202012Validator(schema)
+    errors = list(Draft202012Validator(schema).iter_errors(document.value))
+    # An empty string also fails the field's pattern; "is empty" already says what to do.
+    empty = {
+        tuple(e.absolute_path)
+        for e in errors
+        if e.validator == "minLength" and e.validator_value == 1
+    }
     problems: list[Problem] = []
-    for error in validator.iter_errors(document.value):
+    for error in errors:
+        if error.validator == "pattern" and tuple(error.absolute_path) in empty:
+            continue
         for problem in _problems_of_error(error, document):
             if problem not in problems:
                 problems.append(problem)

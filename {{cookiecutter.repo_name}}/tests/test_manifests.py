@@ -116,6 +116,10 @@ SCHEMA_CASES = {
             "100 — shorten it"
         ],
     ),
+    "experiment name not empty, said once": (
+        VALID_MANIFEST.replace("Trading Cards", '""'),
+        [f"projects/demo.yml:6: experiments[1].name is empty — {EXPERIMENT_HINT}, e.g. Default"],
+    ),
     "experiment name without a slash": (
         VALID_MANIFEST.replace("Trading Cards", "a/b"),
         [
