@@ -24,7 +24,7 @@ from typing import Any
 from scripts.errors import CheckFailed, ConfigError, Problem, RemoteError, UsageError
 from scripts.image_context import DOCKERFILE, context_hash, context_paths
 from scripts.image_pin import SPEC_FILE, check_pinnable, pin_image
-from scripts.repo import Repo
+from scripts.repo import COMPONENT_NAME, Repo
 
 LOG_TAIL_LINES = 20
 # Lets anyone trace an image in the registry back to the context hash it was built from.
@@ -154,15 +154,26 @@ def changed_components(repo: Repo, base: str) -> list[Component]:
     return [c for c in container_components(repo) if c.name in names]
 
 
-def pin_problems(components: list[Component]) -> list[Problem]:
-    """Every spec whose image line ``--pin`` could not rewrite, found from the files alone,
-    before anything is built or pushed (else the image is pushed and then the pin fails)."""
+def preflight_problems(components: list[Component], *, pin: bool) -> list[Problem]:
+    """What would stop a component's run, found from the files alone before the engine is
+    asked anything: a folder name that cannot name an image, and with ``--pin`` a spec whose
+    image line cannot be rewritten (else the image is pushed and then the pin fails)."""
     problems: list[Problem] = []
     for component in components:
-        try:
-            check_pinnable(component.spec, display_path=f"{component.path}/{SPEC_FILE}")
-        except CheckFailed as failure:
-            problems += failure.problems()
+        if not COMPONENT_NAME.match(component.name):
+            problems.append(
+                Problem(
+                    component.path,
+                    None,
+                    f"{component.name!r} cannot name an image — rename the folder with "
+                    "lowercase letters, digits and inner hyphens",
+                )
+            )
+        elif pin:
+            try:
+                check_pinnable(component.spec, display_path=f"{component.path}/{SPEC_FILE}")
+            except CheckFailed as failure:
+                problems += failure.problems()
     return problems
 
 

@@ -291,6 +291,24 @@ def test_a_spec_pin_cannot_rewrite_stops_before_anything_is_built_or_pushed(
     ]
 
 
+def test_a_folder_name_that_cannot_name_an_image_stops_the_run(
+    components_repo, capsys, monkeypatch, tmp_path
+):
+    # It reached the engine: a misleading registry error, or an internal error (a space).
+    write_component(components_repo.path, "weird name")
+    write_component(components_repo.path, "Upper")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # never reached
+    assert images(components_repo, "--all") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "components/Upper: 'Upper' cannot name an image — rename the folder with lowercase "
+        "letters, digits and inner hyphens",
+        "components/weird name: 'weird name' cannot name an image — rename the folder with "
+        "lowercase letters, digits and inner hyphens",
+    ]
+
+
 def test_a_component_without_a_dockerfile_is_not_buildable(components_repo, capsys):
     (components_repo.path / "components/beta/Dockerfile").unlink()
     assert images(components_repo, "beta") == 2

@@ -114,10 +114,9 @@ def run(args: argparse.Namespace) -> int:
             print("images: no container components to build")
         return 0
 
-    if args.pin:
-        unpinnable = images.pin_problems(components)
-        if unpinnable:
-            raise ProblemsFound(unpinnable)
+    preflight = images.preflight_problems(components, pin=args.pin)
+    if preflight:
+        raise ProblemsFound(preflight)
     client = images.connect_engine()
     plans = images.plan_images(
         client,
