@@ -309,6 +309,14 @@ def test_a_folder_name_that_cannot_name_an_image_stops_the_run(
     ]
 
 
+def test_nothing_changed_is_the_same_json_document_with_no_components(components_repo, capsys):
+    # The empty case printed a document without "dry_run", unlike every other run.
+    code, result, err = run_json(components_repo, capsys, "--changed", "--base", "HEAD")
+    assert code == 0, err
+    assert set(result) == {"env", "registry", "dry_run", "components"}
+    assert (result["dry_run"], result["components"]) == (False, [])
+
+
 def test_a_component_without_a_dockerfile_is_not_buildable(components_repo, capsys):
     (components_repo.path / "components/beta/Dockerfile").unlink()
     assert images(components_repo, "beta") == 2

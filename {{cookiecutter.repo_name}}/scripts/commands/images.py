@@ -109,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
     reporter = Reporter()
     if not components:
         if args.format == "json":
-            print_json({"env": args.env, "registry": registry, "components": []})
+            print_json(
+                {"env": args.env, "registry": registry, "dry_run": args.dry_run, "components": []}
+            )
         else:
             print("images: no container components to build")
         return 0
@@ -164,7 +166,7 @@ def report(results: list, *, args: argparse.Namespace, registry: str) -> None:
             {
                 "env": args.env,
                 "registry": registry,
-                "dry_run": bool(args.dry_run),
+                "dry_run": args.dry_run,
                 "components": [r.as_json() for r in results],
             }
         )
