@@ -1,0 +1,36 @@
+"""`make demo` is the main job: it must keep working as the template grows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TEMPLATE
+
+
+@pytest.mark.slow
+def test_demo_runs_the_ci_flow_end_to_end(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(TEMPLATE / "tools" / "demo.py"), str(tmp_path)],
+        capture_output=True, text=True, check=False, timeout=900,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    repo = tmp_path / "acme-ml-pipelines"
+
+    # The change to shared code affects exactly the pipeline that imports it.
+    assert "acme_components/data.py changed (imported by pipelines/price-suggestion/" in output
+    compiled = json.loads((repo / "build" / "compile.json").read_text())
+    assert [p["selector"] for p in compiled["pipelines"]] == ["price-suggestion/train_model"]
+
+    # The local run printed finite metrics.
+    assert "evaluate-regression/metrics: rmse = " in output
+
+    # The first publish created the version, the second found it: idempotent.
+    summary = json.loads((repo / "build" / "publish.json").read_text())
+    statuses = {p["selector"]: p["status"] for p in summary["pipelines"]}
+    assert statuses == {"price-suggestion/train_model": "created"}
+    assert output.count("1 exists") == 1
