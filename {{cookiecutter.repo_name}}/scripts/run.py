@@ -6,8 +6,8 @@ How (and why this way):
   project's own Python, so a local run needs no Docker, no cluster and no downloads; the
   packages components use must therefore be in pyproject.toml (see the components package's
   ``images.py``). Container components cannot run this way; kfp.local says so.
-- Outputs go under ``build/local/<pipeline>-<timestamp>/<task>/`` (kfp.local's layout), with the
-  whole log next to them in ``run.log``.
+- Outputs go under ``build/local/<project>-<pipeline>-<timestamp>/<task>/`` (kfp.local's layout,
+  named with the KFP pipeline name), with the whole log next to them in ``run.log``.
 - kfp.local prints everything (each task's full log) to ``sys.stdout``. We capture that stream:
   it is shown on stderr, condensed to a line per task unless ``verbose``, and kept whole, so
   that when a task fails the user gets the task's own error (the last line of its traceback) as
@@ -252,6 +252,10 @@ def run_local(
 
     from scripts.discovery import describe_exception
 
+    # kfp.local names the run folder after pipelineInfo.name, which is the function's name until
+    # compile sets the KFP name; set it here too, so that build/local/ says which project's
+    # train_model ran and local folders match the names on KFP.
+    function.pipeline_spec.pipeline_info.name = pipeline.kfp_name
     spec = spec_document(function)
     root = local_root(repo)
     root.mkdir(parents=True, exist_ok=True)

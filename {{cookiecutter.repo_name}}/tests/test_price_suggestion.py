@@ -94,6 +94,7 @@ def test_train_model_writes_its_outputs_under_build_local(trained):
     root, document = trained
     run_dir = root / document["run_dir"]
     assert run_dir.parent == root / "build" / "local"
+    assert run_dir.name.startswith("price-suggestion-train-model-")
     model_uri = document["tasks"][3]["artifacts"]["model"]["uri"]
     model = json.loads(Path(model_uri).read_text(encoding="utf-8"))
     assert model["target"] == "price" and len(model["weights"]) > 0

@@ -201,7 +201,7 @@ def test_a_local_run_prints_every_tasks_outputs_and_the_metrics(local_repo, caps
     assert code == 0, err
     lines = out.splitlines()
     assert re.fullmatch(r"demo/steps: succeeded in [\d.]+ s \(2 tasks\)", lines[0])
-    run_dir = re.fullmatch(r"outputs: (build/local/steps-[\d-]+)/", lines[1])[1]
+    run_dir = re.fullmatch(r"outputs: (build/local/demo-steps-[\d-]+)/", lines[1])[1]
     assert lines[2:] == [
         "  measure: ok",
         "    Output = hi:2:['k']:True",
@@ -222,7 +222,7 @@ def test_a_failing_task_fails_the_run_with_that_tasks_own_error(local_repo, caps
     assert "  check: FAILED" in out.splitlines()
     assert err[-1].startswith(
         "pipelines/demo/steps.py: task 'check' failed: "
-        "ValueError: refusing 'x:0:[]:False': fail was set — full log: build/local/steps-"
+        "ValueError: refusing 'x:0:[]:False': fail was set — full log: build/local/demo-steps-"
     )
     log = local_repo.path / err[-1].rsplit("full log: ", 1)[1]
     assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
