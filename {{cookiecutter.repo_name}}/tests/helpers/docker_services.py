@@ -282,14 +282,18 @@ def docker_engine() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def registry() -> Iterator[str]:
-    """An empty registry for the session; yields ``127.0.0.1:<port>``."""
-    binary = _check_prerequisites("docker-registry")
+@contextlib.contextmanager
+def _running_registry(binary: str, *, htpasswd_line: str | None = None) -> Iterator[str]:
+    """A registry in a folder of its own, stopped and removed on exit; yields its address.
+    With ``htpasswd_line`` (``user:bcrypt-hash``) it needs that login."""
     folder = _service_folder("reg-")
     try:
+        htpasswd = None
+        if htpasswd_line is not None:
+            htpasswd = folder / "htpasswd"
+            htpasswd.write_text(htpasswd_line + "\n", encoding="utf-8")
         try:
-            process, address = start_registry(binary, folder)
+            process, address = start_registry(binary, folder, htpasswd=htpasswd)
         except ServiceError as error:
             pytest.fail(str(error), pytrace=False)
         try:
@@ -301,6 +305,13 @@ def registry() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def registry() -> Iterator[str]:
+    """An empty registry for the session; yields ``127.0.0.1:<port>``."""
+    with _running_registry(_check_prerequisites("docker-registry")) as address:
+        yield address
+
+
+@pytest.fixture(scope="session")
 def auth_registry() -> Iterator[tuple[str, str, str]]:
     """A registry that needs a login; yields ``(address, username, password)``."""
     binary = _check_prerequisites("docker-registry")
@@ -309,21 +320,9 @@ def auth_registry() -> Iterator[tuple[str, str, str]]:
     except ImportError:
         unavailable("bcrypt is not installed (pip install -e '.[dev]')")
     username, password = "ci-bot", "s3cret-registry-password"
-    folder = _service_folder("reg-")
-    htpasswd = folder / "htpasswd"
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
-    htpasswd.write_text(f"{username}:{hashed}\n", encoding="utf-8")
-    try:
-        try:
-            process, address = start_registry(binary, folder, htpasswd=htpasswd)
-        except ServiceError as error:
-            pytest.fail(str(error), pytrace=False)
-        try:
-            yield address, username, password
-        finally:
-            stop(process)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with _running_registry(binary, htpasswd_line=f"{username}:{hashed}") as address:
+        yield address, username, password
 
 
 @pytest.fixture
