@@ -45,7 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the components changed since --base (see `changed`)",
     )
-    parser.add_argument("--base", metavar="REF", help="base git reference for --changed")
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="base git reference for --changed, or auto (the base of the GitHub Actions event; "
+        "origin/main outside Actions)",
+    )
     parser.add_argument(
         "--push",
         action="store_true",
