@@ -138,10 +138,15 @@ class Repo:
         return self.root / "components"
 
     def manifest_paths(self) -> list[Path]:
-        """Every project manifest (``projects/*.yml``), sorted."""
+        """Every project manifest (``projects/*.yml``), sorted. Hidden files (an editor's lock
+        or swap file) are not manifests, as hidden folders are not projects or components."""
         if not self.projects_dir.is_dir():
             return []
-        return sorted(p for p in self.projects_dir.iterdir() if p.suffix in (".yml", ".yaml"))
+        return sorted(
+            p
+            for p in self.projects_dir.iterdir()
+            if p.suffix in (".yml", ".yaml") and not p.name.startswith(".")
+        )
 
     def project_names(self) -> list[str]:
         return [p.stem for p in self.manifest_paths()]

@@ -123,6 +123,14 @@ def test_a_manifest_linked_outside_the_repo_is_named_by_its_own_path(mini, capsy
     )
 
 
+def test_hidden_files_are_not_manifests(mini, capsys):
+    # An editor's lock file (emacs: a dangling link named .#<file>) failed validate.
+    mini.project("demo")
+    (mini.root / "projects/.#demo.yml").symlink_to("jdoe@laptop.4242:1700000000")
+    mini.write("projects/.demo.yml.swp.yml", "not: a manifest\n")
+    assert run_validate(mini, capsys)[0] == 0
+
+
 def test_a_dangling_manifest_link_names_the_link(mini, capsys):
     mini.project("demo")
     (mini.root / "projects/demo.yml").unlink()
