@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -240,10 +241,23 @@ def _reason(error: BaseException) -> str:
     return (text[0] if text else type(error).__name__)[:300]
 
 
+def _sdk_failures() -> tuple[type[Exception], ...]:
+    """What the SDK raises for a refused request, and for a credential helper named in
+    config.json that cannot run: wrapped in a DockerException on most calls, but a bare
+    StoreError from the stored logins every build sends."""
+    from docker.credentials.errors import StoreError
+    from docker.errors import DockerException
+
+    return (DockerException, StoreError)
+
+
 def connect_engine() -> Any:
     """A ``docker.DockerClient`` from DOCKER_HOST (and friends) that has answered a ping."""
     import docker
 
+    # The SDK also warns (a Python UserWarning on stderr) about a credential helper it cannot
+    # run; the error that follows names it in one line, so the warning is only noise.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"docker\.credentials")
     host = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
     try:
         client = docker.from_env()
@@ -264,10 +278,11 @@ def remote_digest(client: Any, reference: str, auth: dict[str, str] | None) -> s
         data = client.api.inspect_distribution(reference, auth_config=auth)
     except docker.errors.NotFound:
         return None
-    except docker.errors.APIError as error:
+    except _sdk_failures() as error:
         registry = reference.split("/", 1)[0]
         # The engine reports most registry refusals as a 500 with the registry's words in it.
-        refused = error.status_code in (401, 403) or AUTH_REFUSAL.search(_reason(error))
+        status = getattr(error, "status_code", None)
+        refused = status in (401, 403) or AUTH_REFUSAL.search(_reason(error))
         hint = (
             "check REGISTRY_USERNAME / REGISTRY_PASSWORD (or docker login)"
             if refused
@@ -348,7 +363,6 @@ class StepFailed(Exception):
 
 def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
     """Build ``plan.reference`` from exactly the files the tag was hashed from."""
-    import docker
     from docker.utils.build import create_archive
 
     folder = plan.component.folder
@@ -380,8 +394,8 @@ def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
             if "error" in chunk or "errorDetail" in chunk:
                 error = (chunk.get("errorDetail") or {}).get("message") or chunk.get("error")
                 emit(error)
-    except docker.errors.APIError as failure:  # rejected before the build started
-        error = str(failure.explanation or failure)
+    except _sdk_failures() as failure:  # rejected before the build started
+        error = _reason(failure)
         emit(error)
     finally:
         archive.close()
@@ -394,8 +408,6 @@ def build_image(client: Any, plan: ImagePlan, log: LogSink) -> None:
 
 def push_image(client: Any, plan: ImagePlan, auth: dict[str, str] | None, log: LogSink) -> str:
     """Push ``plan.reference``; returns the manifest digest the registry stored."""
-    import docker
-
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     digest = None
     try:
@@ -411,7 +423,7 @@ def push_image(client: Any, plan: ImagePlan, auth: dict[str, str] | None, log: L
             if status and chunk.get("id") is None:  # per-layer progress is noise in a CI log
                 tail.append(status)
                 log(plan.component.name, status)
-    except docker.errors.APIError as failure:
+    except _sdk_failures() as failure:
         raise StepFailed(f"push failed: {_reason(failure)}", list(tail)) from None
     return digest or remote_digest(client, plan.reference, auth) or ""
 

@@ -214,6 +214,31 @@ def test_push_to_a_registry_that_needs_a_login(
     assert found == item["digest"]
 
 
+def test_a_missing_credential_helper_is_one_line_not_an_internal_error(
+    image_repo, capsys, monkeypatch, tmp_path
+):
+    # A config.json from Docker Desktop names a helper this machine lacks; the SDK raised a
+    # DockerException that is no APIError, and printed a UserWarning.
+    config = tmp_path / "helper-config"
+    config.mkdir()
+    (config / "config.json").write_text('{"credsStore": "no-such-helper", "auths": {}}')
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    code = images(image_repo, "alpha", "--push")
+    captured = capsys.readouterr()
+    assert code == 1
+    (line,) = captured.err.splitlines()
+    assert line.startswith("cannot query the registry 127.0.0.1:")
+    assert "docker-credential-no-such-helper not installed" in line
+    assert line.endswith("check REGISTRY_USERNAME / REGISTRY_PASSWORD (or docker login)")
+
+    code = images(image_repo, "alpha")  # without --push the build sends the stored logins
+    captured = capsys.readouterr()
+    assert code == 1
+    problems = [line for line in captured.err.splitlines() if line.startswith("components/")]
+    assert len(problems) == 1 and "docker-credential-no-such-helper" in problems[0]
+    assert "internal error" not in captured.err and "UserWarning" not in captured.err
+
+
 def test_an_unreachable_engine_is_one_clear_line(components_repo, capsys, monkeypatch, tmp_path):
     socket = tmp_path / "no-engine.sock"
     monkeypatch.setenv("DOCKER_HOST", f"unix://{socket}")
