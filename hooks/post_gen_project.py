@@ -25,6 +25,7 @@ POLYAXON_PATHS = (
     "tests/helpers/polyaxon_sandbox.py",
     "{package}/polyaxon.py",
     "pipelines/price-suggestion/explore_on_polyaxon.py",
+    "pipelines/price-suggestion/polyaxonfiles",
 )
 EXAMPLE_PROJECT_PATHS = (
     "projects/price-suggestion.yml",

@@ -187,7 +187,7 @@ class _GatewayHandler(http.server.BaseHTTPRequestHandler):
     upstream: tuple[str, int] = ("127.0.0.1", 0)
     token: str = ""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
 
     def _forward(self) -> None:
@@ -253,3 +253,77 @@ def polyaxon_gateway(polyaxon_server: PolyaxonServer) -> Iterator[PolyaxonGatewa
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+# -- the agent's part ----------------------------------------------------------------------
+
+
+class PolyaxonAgent:
+    """Plays the part of Polyaxon's agent for runs the sandbox has queued, through the same
+    API calls an agent makes: status updates, and the run's log file uploaded to its
+    artifacts (``plxlogs/``), which the logs endpoint then serves."""
+
+    def __init__(self, url: str, owner: str = DEFAULT_OWNER):
+        from polyaxon._schemas.client import ClientConfig
+        from polyaxon.client import PolyaxonClient
+
+        config = ClientConfig(host=url, token="agent", use_https=False, verify_ssl=False)
+        self.client = PolyaxonClient(config=config, token="agent")
+        self.owner = owner
+
+    def wait_for_run(self, project: str, *, timeout: float = 60.0) -> str:
+        """The uuid of the first run created in ``project`` (bounded wait)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.client.runs_v1.list_runs(self.owner, project, limit=1)
+            if runs.results:
+                return runs.results[0].uuid
+            time.sleep(0.1)
+        raise AssertionError(f"no run appeared in {self.owner}/{project} within {timeout:.0f}s")
+
+    def run_client(self, project: str, uuid: str):
+        from polyaxon.client import RunClient
+
+        return RunClient(
+            owner=self.owner,
+            project=project,
+            run_uuid=uuid,
+            client=self.client,
+            manual_exceptions_handling=True,
+        )
+
+    def execute(
+        self, project: str, uuid: str, lines: list[str], *, final: str, folder: Path
+    ) -> None:
+        """running -> the log lines -> ``final`` (succeeded, failed or stopped)."""
+        import datetime
+
+        from polyaxon.schemas import V1Statuses
+        from traceml.logging import V1Log, V1Logs
+
+        run = self.run_client(project, uuid)
+        _retried(run.log_status, V1Statuses.RUNNING, reason="TestAgent", message="running")
+        now = datetime.datetime.now(datetime.UTC)
+        logs = V1Logs(logs=[V1Log(value=line, timestamp=now, container="main") for line in lines])
+        log_file = folder / f"{uuid}-main"
+        log_file.write_text(logs.to_json(), encoding="utf-8")
+        _retried(run.upload_artifact, str(log_file), path="plxlogs", show_progress=False)
+        _retried(run.log_status, final, reason="TestAgent", message=f"run {final}")
+
+
+def _retried(function, *args, **kwargs):
+    """haupt 2.18 answers 405 to some POSTs when requests overlap in a worker (see
+    scripts/polyaxon.py); an agent retries, and so does this one (bounded)."""
+    import time
+
+    from polyaxon.exceptions import ApiException
+
+    for attempt in range(1, 6):
+        try:
+            return function(*args, **kwargs)
+        except ApiException as error:
+            if error.status != 405 or attempt == 5:
+                raise
+            time.sleep(0.2 * attempt)
