@@ -115,6 +115,14 @@ def _event_payload(env: Mapping[str, str]) -> dict[str, Any]:
     return payload
 
 
+def pull_request_head_sha(env: Mapping[str, str]) -> str | None:
+    """On a pull_request event, the PR head commit (GITHUB_SHA is the merge commit there)."""
+    if not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return None
+    sha = _nested(_event_payload(env), "pull_request", "head", "sha")
+    return sha if isinstance(sha, str) and sha else None
+
+
 def _nested(mapping: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(mapping, dict):

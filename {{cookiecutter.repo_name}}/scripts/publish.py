@@ -186,14 +186,18 @@ def _git(root: Path, *args: str) -> str:
 
 def default_version_name(root: Path, environ: Mapping[str, str] | None = None) -> str:
     """``<branch-slug>-<sha8>`` (DESIGN "Names"): in GitHub Actions from GITHUB_HEAD_REF (pull
-    requests) or GITHUB_REF_NAME and GITHUB_SHA, elsewhere from the checkout."""
+    requests) or GITHUB_REF_NAME, and the commit: on a pull request the PR head from the event
+    payload (GITHUB_SHA is the temporary merge commit there), else GITHUB_SHA. Elsewhere from
+    the checkout."""
+    from scripts.auto_base import pull_request_head_sha
     from scripts.repo import version_name
 
     environ = os.environ if environ is None else environ
     if environ.get("GITHUB_ACTIONS") == "true" and environ.get("GITHUB_SHA"):
         branch = environ.get("GITHUB_HEAD_REF") or environ.get("GITHUB_REF_NAME") or ""
         if branch:
-            return version_name(branch, environ["GITHUB_SHA"])
+            sha = pull_request_head_sha(environ) or environ["GITHUB_SHA"]
+            return version_name(branch, sha)
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
     if branch == "HEAD":
         raise UsageError(

@@ -563,6 +563,26 @@ def test_the_version_name_comes_from_the_checkout_outside_actions(compiled):
     assert publish.default_version_name(compiled.path, environ={}) == expected
 
 
+def test_in_actions_a_pull_request_is_named_after_its_head_not_the_merge_commit(tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": {"head": {"sha": "1234567890abcdef"}}}')
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_HEAD_REF": "feature/x",
+        "GITHUB_SHA": "fedcba0987654321",  # the merge commit
+    }
+    assert publish.default_version_name(tmp_path, environ=environ) == "feature-x-12345678"
+    push = {
+        **environ,
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_HEAD_REF": "",
+        "GITHUB_REF_NAME": "main",
+    }
+    assert publish.default_version_name(tmp_path, environ=push) == "main-fedcba09"
+
+
 def test_a_detached_head_needs_an_explicit_version(compiled):
     compiled.git("checkout", "-q", "--detach")
     with pytest.raises(UsageError, match="pass --version NAME"):
