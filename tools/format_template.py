@@ -32,11 +32,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         repo = bake(Path(tmp), {"include_polyaxon": True})
         package = "acme_components"
+        before = {path: path.read_bytes() for path in repo.rglob("*.py")}
         subprocess.run([ruff, "check", "--fix", "--quiet", "."], cwd=repo, check=False)
         subprocess.run([ruff, "format", "--quiet", "."], cwd=repo, check=False)
         for rendered in sorted(repo.rglob("*.py")):
             relative = rendered.relative_to(repo)
             source = template_source(relative, package)
+            if before.get(rendered) == rendered.read_bytes():
+                continue  # ruff changed nothing here
             if not source.exists() or filecmp.cmp(source, rendered, shallow=False):
                 continue
             text = source.read_text("utf-8")
