@@ -73,4 +73,4 @@ def test_nasty_title_renders_as_data(cookies, tmp_path, title):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert not [p for p in Path(root).rglob("*.py") if "Acme" in p.read_text("utf-8")]
+    assert not [p for p in Path(root).rglob("*.py") if one_line in p.read_text("utf-8")]
