@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 from kfp.dsl import Dataset
 
-from {{ cookiecutter.package_name }}.data import load_csv_dataset, split_dataset
+from {{ cookiecutter.package_name }}.data import (
+    load_csv_dataset,
+    split_dataset,
+)
 
 GOOD_CSV = "price,brand,condition\n10.5,Acme,3\n20,Globex,5\n7.25,Acme,1\n"
 

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from kfp.dsl import Dataset, Metrics, Model
 
-from {{ cookiecutter.package_name }}._tabular import fit_linear_model, predict_linear_model
+from {{ cookiecutter.package_name }}._tabular import (
+    fit_linear_model,
+    predict_linear_model,
+)
 from {{ cookiecutter.package_name }}.regression import (
     evaluate_regression,
     predict_regression,

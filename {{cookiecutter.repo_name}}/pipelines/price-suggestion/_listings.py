@@ -11,7 +11,10 @@ baseline should reach an RMSE near 5: a far worse number means something broke.
 from kfp import dsl
 from kfp.dsl import Dataset, Output
 
-from {{ cookiecutter.package_name }}.images import BASE_IMAGE, PACKAGES
+from {{ cookiecutter.package_name }}.images import (
+    BASE_IMAGE,
+    PACKAGES,
+)
 
 TARGET_COLUMN = "price"
 NUMERIC_COLUMNS = ["condition", "age_months", "shipping_included"]

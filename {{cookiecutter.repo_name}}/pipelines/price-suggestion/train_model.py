@@ -11,9 +11,15 @@ trains a worse model never gets past its first run.
 
 from kfp import dsl
 
-from {{ cookiecutter.package_name }}.data import load_csv_dataset, split_dataset
+from {{ cookiecutter.package_name }}.data import (
+    load_csv_dataset,
+    split_dataset,
+)
 from {{ cookiecutter.package_name }}.gates import metric_gate
-from {{ cookiecutter.package_name }}.regression import evaluate_regression, train_linear_regression
+from {{ cookiecutter.package_name }}.regression import (
+    evaluate_regression,
+    train_linear_regression,
+)
 
 from ._listings import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, TARGET_COLUMN, make_listings
 
