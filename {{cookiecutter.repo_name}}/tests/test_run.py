@@ -462,3 +462,15 @@ def test_run_env_in_a_multi_user_kfp_runs_in_the_namespace(
     record = only_run(server)
     assert record.namespace == "team-a"
     assert record.experiment_id == experiment_id(server, "beta/Default")
+
+
+def test_run_env_never_retries_starting_the_run(published, kfp_server, capsys):
+    """A retried POST /runs could start the run twice: one failure is the answer."""
+    kfp_server.clear_requests()
+    kfp_server.fail_next(1, 503, match=r"/apis/v2beta1/runs$")
+    code, _, err = run(capsys, "alpha/score", "--env", "dev", "--repo", str(published.path))
+    assert code == 1
+    assert "start a run of alpha-score v1 failed: HTTP 503" in err[-1]
+    posts = [r for r in kfp_server.requests if r.method == "POST" and r.path.endswith("/runs")]
+    assert len(posts) == 1
+    assert kfp_server.runs == []
