@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -40,6 +41,13 @@ OPTIONAL_COMMANDS = frozenset({"polyaxon_sync"})
 
 def command_name(module_name: str) -> str:
     return module_name.replace("_", "-")
+
+
+def summary_line(help_text: str) -> str:
+    """The head of a command's help (up to the first '.', ';' or '('): its entry in the
+    top-level listing, which stays short while `<command> --help` shows the whole text."""
+    head = re.split(r"\. |; | \(", " ".join(help_text.split()), maxsplit=1)[0].rstrip(".")
+    return head[:1].upper() + head[1:]
 
 
 def load_commands() -> dict[str, ModuleType]:
@@ -74,10 +82,9 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
     for name, module in commands.items():
         sub = subparsers.add_parser(
             name,
-            help=module.HELP,
+            help=summary_line(module.HELP),
             description=module.HELP,
             parents=[common],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
