@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from scripts.publish import SUMMARY_SCHEMA  # one schema number, owned by the wr
 
 MARKER = "<!-- kfp-monorepo:publish-summary -->"
 MAX_COMMENT_CHARS = 65536  # GitHub's limit on a comment body
+MAX_MESSAGE_CHARS = 600  # one failure's message in the comment; the job log has all of it
 DEFAULT_API_URL = "https://api.github.com"
 TIMEOUT_SECONDS = 30
 
@@ -69,14 +71,26 @@ def load_summary(path: Path) -> dict[str, Any]:
 
 
 def _code(text: object) -> str:
-    """An inline code span that survives backticks in the text."""
+    """An inline code span: whatever the text holds (HTML, links, images, @mentions, pipes,
+    backticks) shows as written and does nothing. The fence is longer than any backtick run in
+    the text, so the text cannot close the span early."""
     value = " ".join(str(text).split())
-    fence = "``" if "`" in value else "`"
-    return f"{fence} {value} {fence}" if fence == "``" else f"`{value}`"
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or not value else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _message(text: object) -> str:
+    """A free-text message (KFP's or a sync's answer) as code, cut to a readable length."""
+    value = " ".join(str(text).split())
+    if len(value) > MAX_MESSAGE_CHARS:
+        value = value[: MAX_MESSAGE_CHARS - 1] + "…"
+    return _code(value)
 
 
 def _plain(text: object) -> str:
-    """Free text (error messages) on one line, with no HTML: a message can't hide or forge."""
+    """Our own words (a sync's kind) on one line, with no HTML."""
     value = " ".join(str(text).split())
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -104,19 +118,19 @@ def _pipeline_rows(pipelines: Iterable[Mapping[str, Any]]) -> list[tuple[str, st
 def _failures(summary: Mapping[str, Any]) -> list[str]:
     lines = []
     if summary.get("error"):  # nothing was published: the preflight stopped it
-        lines.append(f"- publish stopped: {_plain(summary['error'])}")
+        lines.append(f"- publish stopped: {_message(summary['error'])}")
     for p in summary.get("pipelines", []):
         if p.get("status") == "failed":
             where = f" ({_code(p['source'])})" if p.get("source") else ""
             name = p.get("display_name") or p.get("selector")
-            lines.append(f"- {_code(name)}{where}: {_plain(p.get('message') or 'failed')}")
+            lines.append(f"- {_code(name)}{where}: {_message(p.get('message') or 'failed')}")
     for e in summary.get("experiments", []):
         if e.get("status") == "failed":
-            message = _plain(e.get("message") or "failed")
+            message = _message(e.get("message") or "failed")
             lines.append(f"- experiment {_code(e.get('name'))}: {message}")
     for s in summary.get("syncs", []):
         if s.get("status") == "failed":
-            message = _plain(s.get("message") or "failed")
+            message = _message(s.get("message") or "failed")
             lines.append(f"- {_plain(s.get('kind'))} {_code(s.get('name'))}: {message}")
     return lines
 
@@ -132,20 +146,42 @@ def _counts_line(summary: Mapping[str, Any]) -> str:
 def render_comment(
     summary: Mapping[str, Any], *, run_url: str | None = None, max_chars: int = MAX_COMMENT_CHARS
 ) -> str:
-    """The comment's Markdown; the marker first. Long tables are cut to fit GitHub's limit,
-    failures are always kept."""
+    """The comment's Markdown; the marker first. Always within GitHub's limit (a longer body
+    is refused, and the PR would get no comment at all): the pipeline table is cut first, then
+    the list of failures, each cut saying how many more the workflow run's summary has."""
     pipelines = list(summary.get("pipelines", []))
-    shown = len(pipelines)
-    while True:
-        body = _render(summary, pipelines[:shown], len(pipelines) - shown, run_url)
-        if len(body) <= max_chars or shown == 0:
-            return body
-        shown = max(0, shown - max(1, (len(body) - max_chars) // 80 + 1))
+    failures = _failures(summary)
+
+    def body(shown: int, shown_failures: int) -> str:
+        return _render(summary, pipelines, shown, failures, shown_failures, run_url)
+
+    shown = _most_that_fit(len(pipelines), lambda n: len(body(n, len(failures))) <= max_chars)
+    if shown is not None:
+        return body(shown, len(failures))
+    shown_failures = _most_that_fit(len(failures), lambda n: len(body(0, n)) <= max_chars)
+    if shown_failures is not None:
+        return body(0, shown_failures)
+    # The fixed lines alone are too long (a vast experiment list): cut at a line, say so.
+    note = "… cut to GitHub's comment size limit: see the workflow run's summary.\n"
+    text = body(0, 0)
+    return text[: text.rfind("\n", 0, max_chars - len(note)) + 1] + note
 
 
-def _render(summary, pipelines, hidden: int, run_url: str | None) -> str:
+def _most_that_fit(limit: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest count in 0..limit for which `fits` holds (it holds for all smaller ones),
+    or None when not even 0 fits."""
+    if not fits(0):
+        return None
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
+
+
+def _render(summary, pipelines, shown: int, failures, shown_failures: int, run_url) -> str:
     environment = summary.get("environment", "?")
-    ok = summary.get("ok", not _failures(summary))
+    ok = summary.get("ok", not failures)
     dry = " (dry run: nothing was written)" if summary.get("dry_run") else ""
     verdict = "published" if ok else "publish failed"
     lines = [
@@ -156,13 +192,16 @@ def _render(summary, pipelines, hidden: int, run_url: str | None) -> str:
         f"{_counts_line(summary)}.",
         "",
     ]
-    if pipelines:
+    if shown:
         lines += [
-            markdown_table(("pipeline", "status", "version", "KFP UI"), _pipeline_rows(pipelines)),
+            markdown_table(
+                ("pipeline", "status", "version", "KFP UI"), _pipeline_rows(pipelines[:shown])
+            ),
             "",
         ]
-    if hidden:
-        lines += [f"… and {hidden} more pipeline(s): see the workflow run's summary.", ""]
+    if len(pipelines) > shown:
+        more = len(pipelines) - shown
+        lines += [f"… and {more} more pipeline(s): see the workflow run's summary.", ""]
     experiments = summary.get("experiments", [])
     if experiments:
         listed = ", ".join(f"{_code(e.get('name'))} ({e.get('status')})" for e in experiments)
@@ -173,9 +212,12 @@ def _render(summary, pipelines, hidden: int, run_url: str | None) -> str:
             f"{_plain(s.get('kind'))} {_code(s.get('name'))} ({s.get('status')})" for s in syncs
         )
         lines += [f"**Synced:** {listed}", ""]
-    failures = _failures(summary)
     if failures:
-        lines += ["**Failures**", "", *failures, ""]
+        lines += ["**Failures**", "", *failures[:shown_failures]]
+        if len(failures) > shown_failures:
+            more = len(failures) - shown_failures
+            lines.append(f"- … and {more} more failure(s): see the workflow run's summary.")
+        lines.append("")
     where = f"[this workflow run]({run_url})" if run_url else "the pull-request workflow"
     lines.append(f"<sub>Updated in place by {where} on every push.</sub>")
     return "\n".join(lines) + "\n"
@@ -204,7 +246,7 @@ def _own_login(client: Any) -> str | None:
         raise
 
 
-def _message(error: Any) -> str:
+def _error_message(error: Any) -> str:
     data = error.data if isinstance(getattr(error, "data", None), dict) else {}
     return str(data.get("message") or "no message")
 
@@ -243,12 +285,12 @@ def post_sticky_comment(
         status = error.status
         if status == 403:
             raise CommentNotPosted(
-                f"GitHub refused to comment on {where} (403: {_message(error)}) — the token "
+                f"GitHub refused to comment on {where} (403: {_error_message(error)}) — the token "
                 "needs `pull-requests: write` (a fork's pull request gets a read-only token)"
             ) from None
         if status == 401:
             raise RemoteError(
-                f"GitHub rejected the token for {where} (401: {_message(error)}) — check "
+                f"GitHub rejected the token for {where} (401: {_error_message(error)}) — check "
                 "GITHUB_TOKEN"
             ) from None
         if status == 404:
@@ -256,7 +298,9 @@ def post_sticky_comment(
                 f"{where} not found (404) — check --pr, --repo-slug (or GITHUB_REPOSITORY) and "
                 "GITHUB_API_URL, and that the token can read the repository"
             ) from None
-        raise RemoteError(f"GitHub answered {status} for {where}: {_message(error)}") from None
+        raise RemoteError(
+            f"GitHub answered {status} for {where}: {_error_message(error)}"
+        ) from None
     except RequestException as error:
         raise RemoteError(
             f"cannot reach the GitHub API at {api_url} ({type(error).__name__}) — check "

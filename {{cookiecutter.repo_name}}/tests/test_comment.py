@@ -84,8 +84,10 @@ def test_comment_lists_status_version_link_experiments_and_failures():
     assert f"({HOST}/#/pipelines/details/pid-train_model/version/vid-train_model)" in body
     assert "| `shop/broken` | **failed** |  |  |" in body
     assert "`shop/Default` (created), `shop/Sneakers` (exists)" in body
-    # The failure's message, on one line, with no HTML that could hide or forge content.
-    assert "- `shop/broken` (`pipelines/shop/broken.py`): upload failed: 400 &lt;bad&gt;" in body
+    # The failure's message, on one line, as code: its HTML shows as written and does nothing.
+    assert "- `shop/broken` (`pipelines/shop/broken.py`): `upload failed: 400 <bad> spec | x`" in (
+        body
+    )
     assert "publish failed" in body and "1 created, 1 failed" in body
     assert "actions/runs/42" in body
 
@@ -98,7 +100,7 @@ def test_comment_shows_sync_rows_and_a_dry_run():
     body = comment.render_comment(document)
     assert "dry run" in body
     assert "**Synced:** polyaxon project `shop` (failed)" in body
-    assert "- polyaxon project `shop`: 401 Unauthorized" in body
+    assert "- polyaxon project `shop`: `401 Unauthorized`" in body
 
 
 def test_a_publish_stopped_by_its_preflight_says_why():
@@ -113,7 +115,7 @@ def test_a_publish_stopped_by_its_preflight_says_why():
     )
     body = comment.render_comment(report.to_json())
     assert "publish failed" in body
-    assert f"- publish stopped: {HOST}: KFP answered 401 Unauthorized — check KFP_TOKEN" in body
+    assert f"- publish stopped: `{HOST}: KFP answered 401 Unauthorized — check KFP_TOKEN`" in body
     assert "nothing was published" in body
 
 
@@ -123,7 +125,55 @@ def test_a_huge_summary_is_cut_to_githubs_limit_keeping_failures():
     body = comment.render_comment(summary_document(*many, failed))
     assert len(body) <= comment.MAX_COMMENT_CHARS
     assert "more pipeline(s)" in body
-    assert "- `shop/zz_broken` (`pipelines/shop/zz_broken.py`): boom" in body
+    assert "- `shop/zz_broken` (`pipelines/shop/zz_broken.py`): `boom`" in body
+
+
+def test_a_message_cannot_mention_link_embed_or_break_out_of_its_code_span():
+    # KFP's answer is not ours: it must not ping a team, show an image or forge Markdown.
+    hostile = "see @acme/platform ![x](https://t.example/p.png) <details> ``a`` `b`\nnext line"
+    body = comment.render_comment(
+        summary_document(pipeline("shop/broken", "failed", message=hostile))
+    )
+    [line] = [line for line in body.splitlines() if line.startswith("- `shop/broken`")]
+    # One code span whose fence is longer than any backtick run inside, so nothing ends it.
+    flat = "see @acme/platform ![x](https://t.example/p.png) <details> ``a`` `b` next line"
+    assert line.endswith(f": ``` {flat} ```")
+    assert "<details>" not in body.replace(line, "")
+
+
+def test_a_long_message_is_cut_and_many_failures_still_fit_githubs_limit():
+    long_message = "spec rejected: " + "x" * 5000
+    failed = [
+        pipeline(f"shop/p{i:04d}", "failed", message=f"{i} {long_message}") for i in range(500)
+    ]
+    body = comment.render_comment(summary_document(*failed))
+    assert len(body) <= comment.MAX_COMMENT_CHARS
+    assert body.startswith(comment.MARKER + "\n")
+    assert "more failure(s): see the workflow run's summary" in body
+    shown = [line for line in body.splitlines() if line.startswith("- `shop/p")]
+    assert shown and all(len(line) < comment.MAX_MESSAGE_CHARS + 100 for line in shown)
+    assert shown[0].endswith("x…`")
+
+
+def test_a_vast_experiment_list_is_cut_at_a_line_with_a_note():
+    document = summary_document()
+    document["experiments"] = [
+        {"project": "shop", "name": f"shop/experiment {i:05d}", "status": "exists"}
+        for i in range(5000)
+    ]
+    body = comment.render_comment(document)
+    assert len(body) <= comment.MAX_COMMENT_CHARS
+    assert body.startswith(comment.MARKER + "\n")
+    assert body.endswith("… cut to GitHub's comment size limit: see the workflow run's summary.\n")
+
+
+def test_a_summary_with_many_long_failures_is_still_posted(tmp_path, github_server, github_env):
+    # GitHub refuses a body over 65,536 characters (the test server too): then the PR would
+    # get no comment at all, exactly when it has the most to say.
+    failed = [pipeline(f"shop/p{i:04d}", "failed", message="x" * 400) for i in range(400)]
+    assert run_comment(write_summary(tmp_path, summary_document(*failed))) == 0
+    [posted] = marked(github_server)
+    assert "more failure(s)" in posted["body"]
 
 
 @pytest.mark.parametrize(
