@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from scripts.errors import UsageError
 
 HELP = (
-    "run a pipeline locally with kfp.local (--local), or start a run of an uploaded version "
-    "on an environment's KFP (--env ENV)"
+    "run a pipeline on this machine with kfp.local, or start a run of its uploaded version on "
+    "KFP; --local runs it here (outputs under build/local/), --env ENV on that environment"
 )
 EPILOG = """\
 examples:
@@ -22,6 +23,9 @@ bool (true/false), str as written, list and dict as JSON."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # The examples keep their line breaks; the description is wrapped here instead.
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = textwrap.fill(HELP, 79)
     parser.epilog = EPILOG
     parser.add_argument("selector", metavar="SELECTOR", help="<project>/<pipeline>")
     where = parser.add_mutually_exclusive_group(required=True)
