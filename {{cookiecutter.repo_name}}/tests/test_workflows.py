@@ -9,10 +9,12 @@ The shell the workflows run (all-green's decision, the pin commit) is run here f
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import pytest
 import yaml
 
 from scripts.__main__ import build_parser, load_commands, main
+from tests.helpers.actions_runner import Evaluator, interpolate
 from tests.helpers.git_repos import REPO_ROOT, GitRepo, init_repo
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -129,7 +132,21 @@ def test_concurrency(pr, push):
         "group": "pull-request-" + expr("github.event.pull_request.number"),
         "cancel-in-progress": True,
     }
-    assert push["concurrency"] == {"group": "deploy-prod", "cancel-in-progress": False}
+    assert push["concurrency"] == {
+        "group": "deploy-prod-" + expr("github.ref"),
+        "cancel-in-progress": False,
+    }
+
+
+def test_a_manual_run_from_another_branch_cannot_replace_a_waiting_prod_deploy(push):
+    # GitHub keeps one waiting run per concurrency group: a run of another branch (which
+    # deploys nothing) in main's group would cancel main's waiting deploy.
+    def group(ref: str) -> str:
+        evaluator = Evaluator({"github": {"ref": ref}}, REPO_ROOT)
+        return interpolate(push["concurrency"]["group"], evaluator)
+
+    assert group("refs/heads/main") == group("refs/heads/main")
+    assert group("refs/heads/experiment") != group("refs/heads/main")
 
 
 def test_fork_pull_requests_skip_publish_with_a_note(pr):
@@ -327,18 +344,45 @@ def pin_commit_step(push: dict) -> dict:
     return next(s for s in push["jobs"]["images"]["steps"] if s.get("id") == "commit")
 
 
+TOKEN = "ghs_dummy_token_for_the_test"
+
+
+def git_spy(tmp_path: Path) -> Path:
+    """A `git` first on PATH that logs each command line to git-argv.log and, for a push, the
+    extra HTTP header git would send to github.com (git-push-header.log), then runs real git.
+    (The test's origin is a local path, where git sends no HTTP header at all.)"""
+    folder = tmp_path / "spy"
+    folder.mkdir(exist_ok=True)
+    real = shlex.quote(shutil.which("git"))
+    argv_log = shlex.quote(str(tmp_path / "git-argv.log"))
+    header_log = shlex.quote(str(tmp_path / "git-push-header.log"))
+    url = "https://github.com/acme/ml-pipelines"
+    spy = folder / "git"
+    spy.write_text(
+        "#!/bin/bash\n"
+        f'printf "%s\\n" "$*" >> {argv_log}\n'
+        'if [ "$1" = push ]; then\n'
+        f"  {real} config --get-urlmatch http.extraheader {url} >> {header_log}\n"
+        "fi\n"
+        f'exec {real} "$@"\n',
+        encoding="utf-8",
+    )
+    spy.chmod(0o755)
+    return folder
+
+
 def run_pin_commit(clone: GitRepo, push: dict, tmp_path: Path) -> tuple[int, str, dict]:
     output = tmp_path / "github_output"
     output.write_text("", encoding="utf-8")
     env = {
-        "PATH": os.environ["PATH"],
+        "PATH": os.pathsep.join([str(git_spy(tmp_path)), os.environ["PATH"]]),
         "HOME": str(tmp_path),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GITHUB_OUTPUT": str(output),
         "GITHUB_SHA": clone.head(),
         "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_TOKEN": "ghs_dummy_token_for_the_test",
+        "GITHUB_TOKEN": TOKEN,
     }
     result = subprocess.run(
         ["bash", "-e", "-c", pin_commit_step(push)["run"]],
@@ -385,7 +429,23 @@ def test_pin_commit_pushes_one_bot_commit_that_skips_ci(push, origin_and_clone, 
     assert origin.git("show", "--name-only", "--format=", "main") == (
         "components/echo/component.yaml"
     )
-    assert "ghs_dummy_token_for_the_test" not in clone.git("config", "--list")
+    assert TOKEN not in clone.git("config", "--list")
+
+
+def test_pin_commit_gives_the_token_to_the_push_only_never_on_a_command_line(
+    push, origin_and_clone, tmp_path
+):
+    _, clone = origin_and_clone
+    (clone.path / "components/echo/component.yaml").write_text("image: x@sha256:c\n", "utf-8")
+    code, log, _ = run_pin_commit(clone, push, tmp_path)
+    assert code == 0, log
+    basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    header = (tmp_path / "git-push-header.log").read_text("utf-8")
+    assert header == f"AUTHORIZATION: basic {basic}\n"  # what the push sends to github.com
+    argv = (tmp_path / "git-argv.log").read_text("utf-8")  # readable by any local process
+    assert "push origin HEAD:refs/heads/main" in argv
+    assert TOKEN not in argv and basic not in argv
+    assert TOKEN not in log and basic not in clone.git("config", "--list")
 
 
 def test_pin_commit_with_nothing_pinned_pushes_nothing(push, origin_and_clone, tmp_path):
@@ -409,6 +469,8 @@ def test_pin_commit_fails_clearly_when_main_moved(push, origin_and_clone, tmp_pa
     code, log, _ = run_pin_commit(clone, push, tmp_path)
     assert code == 1
     assert "::error title=pin commit::could not push the pins to main: either main moved" in log
+    # Honest about the consequence: the newer push's run does not rebuild these components.
+    assert "rebuilds only what that push changed" in log and "Run workflow" in log
 
 
 def test_dependabot_keeps_the_pinned_actions_current():
