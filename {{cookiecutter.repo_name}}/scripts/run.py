@@ -320,6 +320,16 @@ def _format_value(value: Any) -> str:
     return json.dumps(value) if not isinstance(value, str) else value
 
 
+def _shorter_path(uri: str, *folders: Path | None) -> str:
+    """``uri`` relative to the first of ``folders`` that holds it (the run folder, then the
+    repo), as the report prints the run folder once at the top."""
+    for folder in folders:
+        if folder is not None:
+            with contextlib.suppress(ValueError):
+                return Path(uri).relative_to(folder).as_posix()
+    return uri
+
+
 def text_report(repo: Repo, run: LocalRun) -> str:
     """What the run produced: per task its outputs, then every metric."""
     lines = []
@@ -336,9 +346,7 @@ def text_report(repo: Repo, run: LocalRun) -> str:
         for name, artifact in task.artifacts.items():
             if name in task.metrics:
                 continue
-            uri = artifact["uri"]
-            with contextlib.suppress(ValueError):
-                uri = Path(uri).relative_to(repo.root).as_posix()
+            uri = _shorter_path(artifact["uri"], run.run_dir, repo.root)
             metadata = ", ".join(
                 f"{key}={_format_value(value)}"
                 for key, value in artifact["metadata"].items()

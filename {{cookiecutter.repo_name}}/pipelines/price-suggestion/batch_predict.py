@@ -1,8 +1,8 @@
 """Suggest prices for new listings with a trained model: import model -> listings -> predict.
 
 ``model_uri`` is where a ``train_model`` run stored its model: on KFP the artifact's URI from
-the run's page (e.g. ``minio://mlpipeline/v2/artifacts/...``), locally the path that
-``python -m scripts run price-suggestion/train_model --local`` prints, for example::
+the run's page (e.g. ``minio://mlpipeline/v2/artifacts/...``), locally the model file in the
+output folder that ``python -m scripts run price-suggestion/train_model --local`` prints::
 
     python -m scripts run price-suggestion/batch_predict --local \\
         --param model_uri=build/local/price-suggestion-train-model-.../train-linear-regression/model
