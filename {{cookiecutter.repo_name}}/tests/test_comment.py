@@ -326,6 +326,27 @@ def test_repo_slug_flag_and_api_url_are_used(
     assert len(marked(github_server)) == 1
 
 
+def test_github_enterprise_api_url_with_its_path_is_used_for_every_call(
+    tmp_path, github_env, monkeypatch
+):
+    # GitHub Enterprise Server serves the API under /api/v3 (GITHUB_API_URL says so); the
+    # path must survive into every call, the pages of comments included.
+    with GitHubApiServer(repository="acme/ml-pipelines", path_prefix="/api/v3") as ghes:
+        ghes.add_pull_request(PR_NUMBER)
+        for i in range(35):
+            ghes.add_comment(PR_NUMBER, f"remark {i}")
+        monkeypatch.setenv("GITHUB_API_URL", ghes.url)
+        monkeypatch.setenv("GITHUB_TOKEN", ghes.add_token())
+        assert ghes.url.endswith("/api/v3")
+        assert run_comment(write_summary(tmp_path, summary_document())) == 0
+        assert run_comment(write_summary(tmp_path, summary_document(), "again.json")) == 0
+        assert len(marked(ghes)) == 1
+        statuses = {r.status for r in ghes.requests}
+        assert statuses <= {200, 201, 403}  # 403: GET /user with an installation token
+        pages = [r.query.get("page", ["1"])[0] for r in ghes.requests if "comments" in r.path]
+        assert "2" in pages
+
+
 def test_an_unreachable_api_is_one_line(tmp_path, capsys, github_env, monkeypatch):
     with GitHubApiServer() as gone:
         url = gone.url

@@ -12,6 +12,7 @@ No GitHub can run here, so `comment` is tested against this server through the r
   is a 422 "Validation Failed";
 - ``GET /user``: the token's user, or 403 for an installation token (``GITHUB_TOKEN``), as GitHub
   answers "Resource not accessible by integration";
+- with ``path_prefix="/api/v3"``, all of it under that path, as GitHub Enterprise Server serves it;
 - errors as GitHub shapes them: ``{"message": ..., "documentation_url": ..., "status": "..."}``;
   no token is 401 "Requires authentication", an unknown one 401 "Bad credentials", a read-only
   token writing 403 "Resource not accessible by integration".
@@ -107,10 +108,15 @@ class _HttpError(Exception):
 class GitHubApiServer:
     """The server in a background thread; control methods are safe while clients talk to it."""
 
-    def __init__(self, *, repository: str = "acme/ml-pipelines", port: int = 0) -> None:
+    def __init__(
+        self, *, repository: str = "acme/ml-pipelines", port: int = 0, path_prefix: str = ""
+    ) -> None:
+        """`path_prefix="/api/v3"` serves the API under that path, as GitHub Enterprise Server
+        does (GITHUB_API_URL is then https://HOST/api/v3); requests outside it are 404."""
         owner, _, name = repository.partition("/")
         if not owner or not name:
             raise ValueError(f"repository must be owner/name, got {repository!r}")
+        self._prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
         self._state = _State(owner=owner, name=name)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
@@ -122,7 +128,7 @@ class GitHubApiServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}{self._prefix}"
 
     @property
     def repository(self) -> str:
@@ -206,9 +212,14 @@ class GitHubApiServer:
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         query = parse_qs(split.query)
+        outside_prefix = not (path == self._prefix or path.startswith(self._prefix + "/"))
+        if not outside_prefix:
+            path = path[len(self._prefix) :] or "/"
         with self._lock:
             token = self._token(headers.get("authorization", ""))
             try:
+                if outside_prefix:
+                    raise _HttpError(404, "Not Found")
                 if self._state.fail_next:
                     status = self._state.fail_next.pop(0)
                     raise _HttpError(status, "Server Error" if status >= 500 else "Injected")
