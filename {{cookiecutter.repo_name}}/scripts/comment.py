@@ -218,8 +218,11 @@ def _render(summary, pipelines, shown: int, failures, shown_failures: int, run_u
             more = len(failures) - shown_failures
             lines.append(f"- … and {more} more failure(s): see the workflow run's summary.")
         lines.append("")
+    # Not "every push": a push that affects nothing publishes nothing and leaves this as it is.
     where = f"[this workflow run]({run_url})" if run_url else "the pull-request workflow"
-    lines.append(f"<sub>Updated in place by {where} on every push.</sub>")
+    lines.append(
+        f"<sub>Written by {where}; each later push that publishes updates it in place.</sub>"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -90,6 +90,8 @@ def test_comment_lists_status_version_link_experiments_and_failures():
     )
     assert "publish failed" in body and "1 created, 1 failed" in body
     assert "actions/runs/42" in body
+    # A later push that affects no pipeline publishes nothing, so the comment stays as it is.
+    assert "on every push" not in body and "each later push that publishes" in body
 
 
 def test_comment_shows_sync_rows_and_a_dry_run():
