@@ -35,16 +35,17 @@ class PullRequest:
     """A PR from BRANCH into main in `repo`, checked out as its merge commit like
     actions/checkout does for `pull_request` events."""
 
-    def __init__(self, repo: GitRepo, tmp_path: Path, head_repo: str):
+    def __init__(self, repo: GitRepo, tmp_path: Path, head_repo: str, branch: str = BRANCH):
         self.repo = repo
         self.tmp_path = tmp_path
         self.head_repo = head_repo
+        self.branch = branch
         self.base = repo.git("rev-parse", "main")
 
     def push(self, message: str, files: dict[str, str] | None = None) -> str:
         """A new commit on the branch (by default a change to shop/train_model); the workspace
         becomes the new merge commit."""
-        self.repo.checkout(BRANCH)
+        self.repo.checkout(self.branch)
         files = files or {"pipelines/shop/train_model.py": pipeline_source(message)}
         for path, text in files.items():
             self.repo.write(path, text)
@@ -62,7 +63,7 @@ class PullRequest:
                 "number": PR_NUMBER,
                 "title": "Tune the features; $(echo injected)",
                 "head": {
-                    "ref": BRANCH,
+                    "ref": self.branch,
                     "sha": self.head,
                     "repo": {"full_name": self.head_repo},
                 },
@@ -83,14 +84,15 @@ def pull_request(monorepo: GitRepo, tmp_path: Path) -> PullRequest:
     return PullRequest(monorepo, tmp_path, head_repo="acme/ml-pipelines")
 
 
-def add_shop_project(repo: GitRepo) -> None:
-    """What a team does on main: a manifest, a pipeline, CODEOWNERS regenerated."""
+def add_shop_project(repo: GitRepo, branch: str = BRANCH) -> None:
+    """What a team does on main: a manifest, a pipeline, CODEOWNERS regenerated; and the
+    PR's branch."""
     repo.write("projects/shop.yml", manifest("shop", ["Default", "Tuning"]))
     repo.write("pipelines/shop/_helpers.py", HELPERS)
     repo.write("pipelines/shop/train_model.py", pipeline_source("shop train"))
     assert main(["codeowners", "--repo", str(repo.path)]) == 0
     repo.commit("add the shop project")
-    repo.checkout(BRANCH, create=True)
+    repo.checkout(branch, create=True)
     repo.checkout("main")
 
 
@@ -109,7 +111,7 @@ def run_workflow(
             "GITHUB_EVENT_NAME": "pull_request",
             "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_BASE_REF": "main",
-            "GITHUB_HEAD_REF": BRANCH,
+            "GITHUB_HEAD_REF": pr.branch,
             "GITHUB_REF": f"refs/pull/{PR_NUMBER}/merge",
             "GITHUB_REF_NAME": f"{PR_NUMBER}/merge",
             "GITHUB_SHA": pr.merge,
@@ -124,7 +126,7 @@ def run_workflow(
     github = {
         "event_name": "pull_request",
         "event": pr.event(),
-        "head_ref": BRANCH,
+        "head_ref": pr.branch,
         "base_ref": "main",
         "ref": env["GITHUB_REF"],
         "sha": pr.merge,
@@ -264,3 +266,28 @@ def test_a_manifest_only_change_creates_its_new_experiment_and_uploads_nothing(
     assert "shop/Holiday Sale" in {e.name for e in kfp.experiments}
     [posted] = [c for c in github_server.comments(PR_NUMBER) if c["body"].startswith(MARKER)]
     assert "`shop/Holiday Sale` (created)" in posted["body"]
+
+
+def test_a_branch_name_that_is_shell_code_is_only_ever_data(
+    monorepo, tmp_path, kfp_server_factory, github_server, github_token
+):
+    # Git allows $( ), backticks and ; in branch names, and anyone who can push a branch
+    # chooses it. The runner substitutes expressions into `run:` text as GitHub does, so an
+    # expression of the branch name in a script would run this; through env: it is data.
+    touch = "touch$" + "{IFS}pwned"  # `pwned` in the workspace, where every step runs
+    hostile = f"fix/$({touch})`{touch}`;{touch}"
+    add_shop_project(monorepo, hostile)
+    pr = PullRequest(monorepo, tmp_path, head_repo="acme/ml-pipelines", branch=hostile)
+    head = pr.push("shop tuned")
+    kfp = kfp_server_factory(token=KFP_TOKEN)
+    _, results, _, logs = run_workflow(
+        pr,
+        1,
+        kfp_url=kfp.url,
+        github_url=github_server.url,
+        secrets={"KFP_TOKEN": KFP_TOKEN},
+        token=github_token,
+    )
+    assert results["publish-dev"] == results["all-green"] == "success", logs
+    assert not (monorepo.path / "pwned").exists()
+    assert [v.name for v in kfp.versions] == [version_name(hostile, head)]

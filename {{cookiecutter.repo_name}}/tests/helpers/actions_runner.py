@@ -1,11 +1,12 @@
 """Run a workflow's jobs on this machine the way GitHub Actions runs them, for the flow tests.
 
-What it does as the runner does: each `run:` step is `bash -e -c SCRIPT` in the workspace with
-the job's and the step's `env:` (expressions evaluated), GITHUB_OUTPUT a fresh file per step
-whose `name=value` and `name<<DELIMITER` lines become `steps.<id>.outputs`, job outputs and
-`if:` conditions evaluated with the expression rules the workflows use (contexts `github`,
-`env`, `secrets`, `steps`, `needs`; `==`, `!=`, `&&`, `||`, `!`, parentheses, `always()`,
-`cancelled()`, `success()`, `hashFiles()`).
+What it does as the runner does: each `run:` step is `bash -e -c SCRIPT` (expressions in the
+script substituted into its text first) in the workspace with the job's and the step's `env:`
+(expressions evaluated), GITHUB_OUTPUT a fresh file per step whose `name=value` and
+`name<<DELIMITER` lines become `steps.<id>.outputs`, job outputs and `if:` conditions evaluated
+with the expression rules the workflows use (contexts `github`, `env`, `secrets`, `steps`,
+`needs`; `==`, `!=`, `&&`, `||`, `!`, parentheses, `always()`, `cancelled()`, `success()`,
+`hashFiles()`).
 
 What it leaves out, on purpose: `uses:` steps (checkout, setup-python and the artifact actions:
 the test's workspace already is the checkout, with the tests' Python first on PATH, and one
@@ -265,8 +266,11 @@ class WorkflowRun:
             output_file = self.workspace.parent / f".github_output_{job_id}_{index}"
             output_file.write_text("", encoding="utf-8")
             process_env = {**self.runner_env, **env, **step_env, "GITHUB_OUTPUT": str(output_file)}
+            # GitHub substitutes expressions into the script's text before the shell sees it
+            # (which is why untrusted values must come through env:); so does this runner.
+            script = interpolate(step["run"], evaluator)
             completed = subprocess.run(
-                ["bash", "-e", "-c", step["run"]],
+                ["bash", "-e", "-c", script],
                 cwd=self.workspace,
                 env=process_env,
                 capture_output=True,
