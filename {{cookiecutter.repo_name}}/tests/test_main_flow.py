@@ -8,11 +8,10 @@ commit script against real git remotes).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from scripts.__main__ import main
-from tests.helpers.actions_runner import WorkflowRun, runner_environment
+from tests.helpers.actions_runner import WorkflowRun, push_to_main, runner_environment
 from tests.helpers.git_repos import REPO_ROOT, GitRepo
 from tests.helpers.pipeline_repos import HELPERS, manifest, pipeline_source
 
@@ -21,40 +20,15 @@ WORKFLOW = REPO_ROOT / ".github" / "workflows" / "main.yml"
 JOBS = ("validate", "changes", "images", "compile", "publish-prod")
 
 
-def push_run(repo: GitRepo, tmp_path: Path, before: str, kfp_url: str, event: str = "push"):
-    after = repo.head()
-    payload = {"ref": "refs/heads/main", "before": before, "after": after, "forced": False}
-    event_path = tmp_path / f"event-{after[:8]}.json"
-    event_path.write_text(json.dumps(payload), encoding="utf-8")
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    env = runner_environment(
-        home,
-        {
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(event_path),
-            "GITHUB_REF": "refs/heads/main",
-            "GITHUB_REF_NAME": "main",
-            "GITHUB_SHA": after,
-            "GITHUB_REPOSITORY": "acme/ml-pipelines",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "KFP_HOST": kfp_url,
-        },
-    )
-    github = {
-        "event_name": event,
-        "event": payload,
-        "ref": "refs/heads/main",
-        "sha": after,
-        "repository": "acme/ml-pipelines",
-        "token": "ghs_unused",
-    }
-    run = WorkflowRun(
+def push_run(repo: GitRepo, tmp_path: Path, before: str, kfp_url: str):
+    run = push_to_main(
         WORKFLOW,
-        workspace=repo.path,
-        github=github,
+        repo.path,
+        tmp_path,
+        before=before,
+        after=repo.head(),
         secrets={"KFP_TOKEN": KFP_TOKEN},
-        runner_env=env,
+        env={"KFP_HOST": kfp_url},
     )
     jobs = {job: run.run_job(job) for job in JOBS}
     logs = "\n".join(line for job in jobs.values() for line in job.logs)

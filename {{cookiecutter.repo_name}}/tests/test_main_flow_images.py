@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scripts.__main__ import main
-from tests.helpers.actions_runner import WorkflowRun, runner_environment
+from tests.helpers.actions_runner import WorkflowRun, push_to_main, runner_environment
 from tests.helpers.docker_services import registry_manifest_digest
 from tests.helpers.git_repos import REPO_ROOT, GitRepo
 from tests.helpers.pipeline_repos import manifest
@@ -75,42 +75,19 @@ def test_a_component_change_on_main_is_built_pinned_committed_compiled_and_publi
     after = repo.head()
     prefix = f"{registry}/main-flow"
     kfp = kfp_server_factory(token=KFP_TOKEN)
-    event = {"ref": "refs/heads/main", "before": before, "after": after, "forced": False}
-    event_path = tmp_path / "event.json"
-    event_path.write_text(json.dumps(event), encoding="utf-8")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = runner_environment(
-        home,
-        {
-            "GITHUB_EVENT_NAME": "push",
-            "GITHUB_EVENT_PATH": str(event_path),
-            "GITHUB_REF": "refs/heads/main",
-            "GITHUB_REF_NAME": "main",
-            "GITHUB_SHA": after,
-            "GITHUB_REPOSITORY": "acme/ml-pipelines",
-            "GITHUB_SERVER_URL": "https://github.com",
+    run = push_to_main(
+        WORKFLOW,
+        repo.path,
+        tmp_path,
+        before=before,
+        after=after,
+        secrets={"KFP_TOKEN": KFP_TOKEN},
+        env={
             "KFP_HOST": kfp.url,
             "IMAGE_REGISTRY": prefix,
             "DOCKER_HOST": docker_env,
             "DOCKER_CONFIG": str(tmp_path / "docker-config"),
         },
-    )
-    github = {
-        "event_name": "push",
-        "event": event,
-        "ref": "refs/heads/main",
-        "sha": after,
-        "repository": "acme/ml-pipelines",
-        "actor": "octocat",
-        "token": "ghs_workflow_token",
-    }
-    run = WorkflowRun(
-        WORKFLOW,
-        workspace=repo.path,
-        github=github,
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        runner_env=env,
     )
     jobs = {job: run.run_job(job) for job in JOBS}
     logs = "\n".join(line for job in jobs.values() for line in job.logs)

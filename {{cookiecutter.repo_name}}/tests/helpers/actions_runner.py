@@ -310,3 +310,52 @@ def runner_environment(home: Path, extra: Mapping[str, str]) -> dict[str, str]:
         "CI": "true",
         **extra,
     }
+
+
+def push_to_main(
+    workflow_file: Path,
+    workspace: Path,
+    tmp_path: Path,
+    *,
+    before: str,
+    after: str,
+    secrets: dict[str, str],
+    env: Mapping[str, str] | None = None,
+    github: Mapping[str, Any] | None = None,
+) -> WorkflowRun:
+    """A run of `workflow_file` for a push to main from `before` to `after`: the event payload
+    at $GITHUB_EVENT_PATH, the variables the runner sets and the `github` context, as GitHub
+    gives them; `env` and `github` add to (or replace) those."""
+    import json
+
+    payload = {"ref": "refs/heads/main", "before": before, "after": after, "forced": False}
+    event_path = tmp_path / f"event-{after[:8]}.json"
+    event_path.write_text(json.dumps(payload), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    runner_env = runner_environment(
+        home,
+        {
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_REF_NAME": "main",
+            "GITHUB_SHA": after,
+            "GITHUB_REPOSITORY": "acme/ml-pipelines",
+            "GITHUB_SERVER_URL": "https://github.com",
+            **(env or {}),
+        },
+    )
+    context = {
+        "event_name": "push",
+        "event": payload,
+        "ref": "refs/heads/main",
+        "sha": after,
+        "repository": "acme/ml-pipelines",
+        "actor": "octocat",
+        "token": "ghs_workflow_token",
+        **(github or {}),
+    }
+    return WorkflowRun(
+        workflow_file, workspace=workspace, github=context, secrets=secrets, runner_env=runner_env
+    )
