@@ -33,6 +33,8 @@ REGISTRY = re.compile(
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
 )
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+# Pipelines and tests import the package by name; longer names push imports past the line limit.
+PACKAGE_NAME_MAX = 40
 # Top-level names the generated repo (or Python) already uses: a package with one of these
 # names would shadow it.
 RESERVED_PACKAGE_NAMES = frozenset(
@@ -80,6 +82,11 @@ def check_package_name(value: str) -> str | None:
         return (
             f"package_name {value!r} is not a valid Python package name — use lowercase "
             "letters, digits and underscores, starting with a letter, e.g. 'acme_components'"
+        )
+    if len(value) > PACKAGE_NAME_MAX:
+        return (
+            f"package_name {value!r} is longer than {PACKAGE_NAME_MAX} characters — shorten it "
+            "(pipelines import it on every line), e.g. 'acme_components'"
         )
     if value in RESERVED_PACKAGE_NAMES:
         return (

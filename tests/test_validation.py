@@ -25,6 +25,7 @@ BAD_ANSWERS = {
     "package-hyphen": ("package_name", "acme-kit", "package_name 'acme-kit' is not a valid Python"),
     "package-keyword": ("package_name", "class", "package_name 'class' is not a valid Python"),
     "package-digit": ("package_name", "9kit", "package_name '9kit' is not a valid Python"),
+    "package-too-long": ("package_name", "a" * 41, "package_name '" + "a" * 41 + "' is longer"),
     "package-shadows-stdlib": ("package_name", "json", "package_name 'json' would shadow"),
     "package-shadows-repo": ("package_name", "scripts", "package_name 'scripts' would shadow"),
     "dev-host-no-scheme": ("kfp_dev_host", "kfp.example.com", "kfp_dev_host 'kfp.example.com' is"),
