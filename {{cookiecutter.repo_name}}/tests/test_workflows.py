@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from scripts.__main__ import build_parser, load_commands, main
-from tests.helpers.actions_runner import Evaluator, interpolate
+from tests.helpers.actions_runner import Evaluator, WorkflowRun, interpolate
 from tests.helpers.git_repos import REPO_ROOT, GitRepo, init_repo
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -231,7 +231,7 @@ def scripts_invocations(run: str) -> list[list[str]]:
     for line in run.replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
         for i in range(len(words) - 2):
-            if words[i] == "python" and words[i + 1 : i + 3] == ["-m", "scripts"]:
+            if words[i] in ("python", "python3") and words[i + 1 : i + 3] == ["-m", "scripts"]:
                 rest = words[i + 3 :]
                 end = next((k for k, w in enumerate(rest) if w in ("&&", "||", ";", "|")), None)
                 found.append(rest[:end])
@@ -470,6 +470,19 @@ def test_pin_commit_fails_clearly_when_main_moved(push, origin_and_clone, tmp_pa
     assert "::error title=pin commit::could not push the pins to main: either main moved" in log
     # Honest about the consequence: the newer push's run does not rebuild these components.
     assert "rebuilds only what that push changed" in log and "Run workflow" in log
+
+
+def test_the_flow_runner_refuses_workflow_keys_it_would_ignore(tmp_path):
+    # The flow tests trust this runner; a key it does not reproduce must fail them, not pass.
+    workflow = tmp_path / "w.yml"
+    for job in (
+        {"runs-on": "x", "continue-on-error": True, "steps": [{"run": "true"}]},
+        {"runs-on": "x", "steps": [{"run": "true", "working-directory": "sub"}]},
+    ):
+        workflow.write_text(yaml.safe_dump({"on": "push", "jobs": {"j": job}}), "utf-8")
+        run = WorkflowRun(workflow, workspace=tmp_path, github={}, secrets={}, runner_env={})
+        with pytest.raises(ValueError, match="does not support"):
+            run.run_job("j")
 
 
 def test_dependabot_keeps_the_pinned_actions_current():

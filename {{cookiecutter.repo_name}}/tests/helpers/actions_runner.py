@@ -29,6 +29,22 @@ from typing import Any
 import yaml
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+# The job and step keys whose meaning this runner reproduces (or, for a job's `environment`,
+# `permissions`, `runs-on` and `name`, that change nothing on this machine). Any other key
+# (continue-on-error, shell, working-directory, strategy, services, ...) would change what a
+# job does in ways the runner would silently ignore, so it is an error.
+JOB_KEYS = {
+    "name",
+    "needs",
+    "if",
+    "runs-on",
+    "permissions",
+    "environment",
+    "outputs",
+    "steps",
+    "env",
+}
+STEP_KEYS = {"name", "id", "if", "env", "run", "uses", "with"}
 TOKEN = re.compile(r"\s*(==|!=|&&|\|\||!|\(|\)|,|'(?:[^']|'')*'|[A-Za-z_][\w.-]*)")
 
 
@@ -246,6 +262,14 @@ class WorkflowRun:
         """Run `job_id` if its `if:` holds (or `force`), without the steps named in
         `skip_steps`; records the result for later `needs`."""
         job = self.workflow["jobs"][job_id]
+        unknown = sorted(
+            {
+                *(set(job) - JOB_KEYS),
+                *(k for step in job.get("steps", []) for k in step if k not in STEP_KEYS),
+            }
+        )
+        if unknown:
+            raise ValueError(f"job {job_id}: the flow-test runner does not support {unknown}")
         if not force and not self.job_condition(job_id):
             result = JobResult("skipped")
             self.needs[job_id] = {"result": "skipped", "outputs": {}}
