@@ -264,6 +264,7 @@ def post_sticky_comment(
     """
     from github import Auth, Github, GithubException, GithubRetry
     from requests.exceptions import RequestException
+    from urllib3.util.retry import Retry
 
     where = f"{repo_slug}#{pr_number} on {api_url}"
     # PyGithub logs each 403 (such as /user for GITHUB_TOKEN) at INFO; we report outcomes.
@@ -272,7 +273,13 @@ def post_sticky_comment(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
         timeout=TIMEOUT_SECONDS,
-        retry=GithubRetry(total=3, max_rate_limit_wait=60),
+        # GithubRetry retries GET and POST on 5xx; the edit too (the same body twice is the
+        # same comment), or a passing outage on a later push fails the job.
+        retry=GithubRetry(
+            total=3,
+            max_rate_limit_wait=60,
+            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
+        ),
     )
     try:
         issue = client.get_repo(repo_slug).get_issue(pr_number)

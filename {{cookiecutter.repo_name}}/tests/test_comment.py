@@ -349,6 +349,18 @@ def test_github_enterprise_api_url_with_its_path_is_used_for_every_call(
         assert "2" in pages
 
 
+def test_a_passing_github_outage_is_retried_the_edit_included(tmp_path, github_server, github_env):
+    github_server.fail_next(2, 502, method="POST")
+    assert run_comment(write_summary(tmp_path, summary_document())) == 0
+    github_server.fail_next(1, 502, method="PATCH")  # editing to the same body is idempotent
+    second = summary_document(pipeline("shop/train_model", "uploaded"))
+    assert run_comment(write_summary(tmp_path, second, "second.json")) == 0
+    [posted] = marked(github_server)
+    assert "| `shop/train_model` | uploaded |" in posted["body"]
+    writes = [(r.method, r.status) for r in github_server.requests if r.is_write]
+    assert writes == [("POST", 502), ("POST", 502), ("POST", 201), ("PATCH", 502), ("PATCH", 200)]
+
+
 def test_an_unreachable_api_is_one_line(tmp_path, capsys, github_env, monkeypatch):
     with GitHubApiServer() as gone:
         url = gone.url

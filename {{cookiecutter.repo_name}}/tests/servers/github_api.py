@@ -85,7 +85,8 @@ class _State:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id, insertion-ordered
     requests: list[RecordedRequest] = field(default_factory=list)
-    fail_next: list[int] = field(default_factory=list)  # statuses to answer the next requests
+    # (status, method or None for any): answered to the next requests of that method
+    fail_next: list[tuple[int, str | None]] = field(default_factory=list)
     next_id: int = 1000
     clock: int = 0  # seconds after EPOCH, one tick per write, so timestamps order writes
 
@@ -195,9 +196,10 @@ class GitHubApiServer:
                 self._comment_json(c) for c in self._state.comments.values() if c["issue"] == number
             ]
 
-    def fail_next(self, count: int, status: int = 503) -> None:
+    def fail_next(self, count: int, status: int = 503, *, method: str | None = None) -> None:
+        """Answer the next `count` requests (of `method` only, when given) with `status`."""
         with self._lock:
-            self._state.fail_next.extend([status] * count)
+            self._state.fail_next.extend([(status, method)] * count)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -220,8 +222,10 @@ class GitHubApiServer:
             try:
                 if outside_prefix:
                     raise _HttpError(404, "Not Found")
-                if self._state.fail_next:
-                    status = self._state.fail_next.pop(0)
+                injected = next((f for f in self._state.fail_next if f[1] in (None, method)), None)
+                if injected is not None:
+                    self._state.fail_next.remove(injected)
+                    status = injected[0]
                     raise _HttpError(status, "Server Error" if status >= 500 else "Injected")
                 status, extra_headers, body = self._route(method, path, query, token, raw_body)
             except _HttpError as error:
