@@ -97,8 +97,16 @@ def add_shop_project(repo: GitRepo, branch: str = BRANCH) -> None:
 
 
 def run_workflow(
-    pr: PullRequest, run_id: int, *, kfp_url: str, github_url: str, secrets: dict, token: str
+    pr: PullRequest,
+    run_id: int,
+    kfp_url: str,
+    github_url: str,
+    token: str,
+    secrets: dict | None = None,
 ) -> tuple[WorkflowRun, dict[str, str], Path, str]:
+    """Run every job as GitHub would for the PR's current head; `secrets` default to the
+    Environment's KFP token."""
+    secrets = {"KFP_TOKEN": KFP_TOKEN} if secrets is None else secrets
     event_path = pr.tmp_path / f"event-{run_id}.json"
     event_path.write_text(json.dumps(pr.event()), encoding="utf-8")
     summary = pr.tmp_path / f"step-summary-{run_id}.md"
@@ -147,12 +155,7 @@ def test_pull_request_flow_publishes_the_head_version_and_comments_once(
     kfp = kfp_server_factory(token=KFP_TOKEN)
     head = pull_request.push("shop tuned")
     run, results, summary, logs = run_workflow(
-        pull_request,
-        1,
-        kfp_url=kfp.url,
-        github_url=github_server.url,
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        token=github_token,
+        pull_request, 1, kfp.url, github_server.url, github_token
     )
     assert results == {
         "checks": "success",
@@ -182,14 +185,7 @@ def test_pull_request_flow_publishes_the_head_version_and_comments_once(
 
     # The next push updates the same comment with the new version.
     second = pull_request.push("shop tuned again")
-    run, results, _, logs = run_workflow(
-        pull_request,
-        2,
-        kfp_url=kfp.url,
-        github_url=github_server.url,
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        token=github_token,
-    )
+    run, results, _, logs = run_workflow(pull_request, 2, kfp.url, github_server.url, github_token)
     assert results["publish-dev"] == "success" and results["all-green"] == "success", logs
     comments = [c for c in github_server.comments(PR_NUMBER) if c["body"].startswith(MARKER)]
     assert [c["id"] for c in comments] == [posted["id"]]
@@ -207,7 +203,7 @@ def test_a_fork_pull_request_skips_publish_with_a_note_and_stays_green(
     read_only = github_server.add_token(bot=True, can_write=False)
 
     _, results, summary, logs = run_workflow(
-        pr, 1, kfp_url=kfp.url, github_url=github_server.url, secrets={}, token=read_only
+        pr, 1, kfp.url, github_server.url, read_only, secrets={}
     )
     assert results == {
         "checks": "success",
@@ -231,10 +227,10 @@ def test_a_failed_publish_is_still_commented_and_keeps_all_green_red(
     _, results, _, logs = run_workflow(
         pull_request,
         1,
-        kfp_url=kfp.url,
-        github_url=github_server.url,
+        kfp.url,
+        github_server.url,
+        github_token,
         secrets={"KFP_TOKEN": "a-revoked-token"},
-        token=github_token,
     )
     assert results["publish-dev"] == "failure" and results["all-green"] == "failure", logs
     assert "a-revoked-token" not in logs
@@ -252,14 +248,7 @@ def test_a_manifest_only_change_creates_its_new_experiment_and_uploads_nothing(
     kfp = kfp_server_factory(token=KFP_TOKEN)
     new_manifest = manifest("shop", ["Default", "Tuning", "Holiday Sale"])
     pull_request.push("a new experiment", {"projects/shop.yml": new_manifest})
-    run, results, _, logs = run_workflow(
-        pull_request,
-        1,
-        kfp_url=kfp.url,
-        github_url=github_server.url,
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        token=github_token,
-    )
+    run, results, _, logs = run_workflow(pull_request, 1, kfp.url, github_server.url, github_token)
     assert run.needs["changes"]["outputs"]["pipelines"] == "[]"
     assert results["compile"] == results["publish-dev"] == results["all-green"] == "success", logs
     assert kfp.pipelines == [] and kfp.versions == []
@@ -280,14 +269,7 @@ def test_a_branch_name_that_is_shell_code_is_only_ever_data(
     pr = PullRequest(monorepo, tmp_path, head_repo="acme/ml-pipelines", branch=hostile)
     head = pr.push("shop tuned")
     kfp = kfp_server_factory(token=KFP_TOKEN)
-    _, results, _, logs = run_workflow(
-        pr,
-        1,
-        kfp_url=kfp.url,
-        github_url=github_server.url,
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        token=github_token,
-    )
+    _, results, _, logs = run_workflow(pr, 1, kfp.url, github_server.url, github_token)
     assert results["publish-dev"] == results["all-green"] == "success", logs
     assert not (monorepo.path / "pwned").exists()
     assert [v.name for v in kfp.versions] == [version_name(hostile, head)]
