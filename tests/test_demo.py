@@ -15,7 +15,10 @@ from tests.conftest import TEMPLATE
 def test_demo_runs_the_ci_flow_end_to_end(tmp_path):
     result = subprocess.run(
         [sys.executable, str(TEMPLATE / "tools" / "demo.py"), str(tmp_path)],
-        capture_output=True, text=True, check=False, timeout=900,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]

@@ -17,7 +17,11 @@ SUITE_COMBINATIONS = ["defaults", "everything-flipped"]
 
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, check=False,
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, **env},
     )
 

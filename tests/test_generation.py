@@ -73,8 +73,13 @@ def test_pyproject_structure(cookies, combination):
     pyproject = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
     dependencies = pyproject["project"]["dependencies"]
     assert all("==" in dependency for dependency in dependencies), "runtime deps are pinned"
-    assert {d.split("==")[0] for d in dependencies} >= {"kfp", "pyyaml", "jsonschema", "PyGithub",
-                                                         "docker"}
+    assert {d.split("==")[0] for d in dependencies} >= {
+        "kfp",
+        "pyyaml",
+        "jsonschema",
+        "PyGithub",
+        "docker",
+    }
     has_polyaxon = any(d.startswith("polyaxon") for d in dependencies)
     assert has_polyaxon == context.get("include_polyaxon", False)
     python = context.get("python_version", "3.11")
@@ -89,10 +94,12 @@ def test_environments_structure(cookies, combination):
     root = bake_ok(cookies, context)
     environments = yaml.safe_load((root / "environments.yml").read_text("utf-8"))["environments"]
     assert set(environments) == {"dev", "prod"}
-    assert environments["dev"]["kfp_host"] == context.get("kfp_dev_host",
-                                                          "https://kfp.dev.example.com")
-    assert environments["prod"]["kfp_host"] == context.get("kfp_prod_host",
-                                                           "https://kfp.example.com")
+    assert environments["dev"]["kfp_host"] == context.get(
+        "kfp_dev_host", "https://kfp.dev.example.com"
+    )
+    assert environments["prod"]["kfp_host"] == context.get(
+        "kfp_prod_host", "https://kfp.example.com"
+    )
     for environment in environments.values():
         assert ("polyaxon_host" in environment) == context.get("include_polyaxon", False)
 

@@ -20,12 +20,12 @@ import yaml
 from tests.conftest import TEMPLATE, bake_ok
 
 NASTY_TITLES = {
-    "quotes": "Acme's \"ML\" Pipelines",
+    "quotes": 'Acme\'s "ML" Pipelines',
     "backslashes": "Acme \\ ML \\n Pipelines \\",
     "newline": "Acme ML\nPipelines",
     "jinja": "Acme {{ cookiecutter.repo_name }} {% raw %} Pipelines",
     "actions-expression": "Acme ${{ secrets.KFP_TOKEN }} Pipelines",
-    "toml-breaker": 'Acme """ \'\'\' ] [ = Pipelines',
+    "toml-breaker": "Acme \"\"\" ''' ] [ = Pipelines",
 }
 
 
@@ -37,7 +37,10 @@ def bake_typed(out_dir: Path, title: str) -> Path:
     answers = title + "\n" + "\n" * (PROMPT_COUNT - 1)
     result = subprocess.run(
         [sys.executable, "-m", "cookiecutter", "-o", str(out_dir), str(TEMPLATE)],
-        input=answers, capture_output=True, text=True, check=False,
+        input=answers,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     (root,) = out_dir.iterdir()
@@ -69,7 +72,10 @@ def test_nasty_title_renders_as_data(cookies, tmp_path, title):
 
     # The generated Python never carries the title, and still imports cleanly.
     result = subprocess.run(
-        [sys.executable, "-m", "scripts", "--help"], cwd=root, capture_output=True, text=True,
+        [sys.executable, "-m", "scripts", "--help"],
+        cwd=root,
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr

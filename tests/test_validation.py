@@ -31,7 +31,11 @@ BAD_ANSWERS = {
     "dev-host-no-scheme": ("kfp_dev_host", "kfp.example.com", "kfp_dev_host 'kfp.example.com' is"),
     "prod-host-ftp": ("kfp_prod_host", "ftp://kfp", "kfp_prod_host 'ftp://kfp' is not an http(s)"),
     "host-with-query": ("kfp_dev_host", "https://k?x=1", "kfp_dev_host 'https://k?x=1' is not"),
-    "registry-scheme": ("image_registry", "https://ghcr.io/a", "image_registry 'https://ghcr.io/a'"),
+    "registry-scheme": (
+        "image_registry",
+        "https://ghcr.io/a",
+        "image_registry 'https://ghcr.io/a'",
+    ),
     "registry-tag": ("image_registry", "ghcr.io/a/b:latest", "image_registry 'ghcr.io/a/b:latest'"),
     "registry-upper": ("image_registry", "ghcr.io/Acme", "image_registry 'ghcr.io/Acme' is not"),
 }
@@ -41,9 +45,19 @@ BAD_ANSWERS = {
 def test_bad_answer_fails_with_a_clear_message_and_leaves_nothing(tmp_path, key, value, message):
     context = {key: value}
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE),
-         *(f"{k}={v}" for k, v in context.items())],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            str(TEMPLATE),
+            *(f"{k}={v}" for k, v in context.items()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]

@@ -34,8 +34,11 @@ def bake(out_dir: Path, extra_context: dict | None = None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     return Path(
         cookiecutter(
-            str(TEMPLATE), no_input=True, output_dir=str(out_dir),
-            extra_context=extra_context or {}, overwrite_if_exists=False,
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(out_dir),
+            extra_context=extra_context or {},
+            overwrite_if_exists=False,
         )
     )
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bake import GIT_IDENTITY, bake, git, init_git  # noqa: E402
+from bake import GIT_IDENTITY, bake, git, init_git
 
 BRANCH = "feature/better-split"
 SHARED_MODULE = "acme_components/data.py"
@@ -56,7 +56,10 @@ def kfp_test_server(repo: Path):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.servers.kfp_api", "--port", str(port)],
-        cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -67,7 +70,9 @@ def kfp_test_server(repo: Path):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"demo: KFP test server did not start: {process.stderr.read()}")
+                    raise SystemExit(
+                        f"demo: KFP test server did not start: {process.stderr.read()}"
+                    ) from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -119,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         scripts(repo, "publish", "--env", "dev", env=env)
 
     banner("Done")
-    print(f"generated repo: {repo}\ncompiled specs: {repo / 'build/pipelines'}\n"
-          f"publish summary: {repo / 'build/publish.json'}\nlocal run outputs: "
-          f"{repo / 'build/local'}")
+    print(
+        f"generated repo: {repo}\ncompiled specs: {repo / 'build/pipelines'}\n"
+        f"publish summary: {repo / 'build/publish.json'}\nlocal run outputs: "
+        f"{repo / 'build/local'}"
+    )
     return 0
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bake import TEMPLATE, bake  # noqa: E402
+from bake import TEMPLATE, bake
 
 TEMPLATE_DIR = TEMPLATE / "{{cookiecutter.repo_name}}"
 PACKAGE_PLACEHOLDER = "{{cookiecutter.package_name}}"
