@@ -238,6 +238,42 @@ def test_missing_polyaxon_host_is_a_config_error(mini, capsys, monkeypatch):
     ]
 
 
+def test_nothing_enabled_needs_no_polyaxon_at_all(mini, capsys, monkeypatch):
+    mini.project(unique("plain"))
+    monkeypatch.delenv("POLYAXON_HOST", raising=False)
+    capsys.readouterr()
+    code = cli.main(["polyaxon-sync", "--repo", str(mini.root), "--env", "dev"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert out == "no manifest enables Polyaxon (polyaxon: {enabled: true}); nothing to sync\n"
+
+
+def test_an_unknown_project_argument_is_a_usage_error(mini, capsys):
+    name = unique("known")
+    mini.project(name, manifest(name))
+    capsys.readouterr()
+    code = cli.main(["polyaxon-sync", "--repo", str(mini.root), "--env", "dev", "nope"])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [f"no project 'nope' — use one of {name}"]
+
+
+def test_the_publish_step_turns_a_configuration_problem_into_one_failed_row(mini, monkeypatch):
+    name = unique("cfg")
+    mini.project(name, manifest(name))
+    monkeypatch.setenv("POLYAXON_HOST", "https://polyaxon.example.com")
+    monkeypatch.delenv("POLYAXON_OWNER", raising=False)
+    (mini.root / "environments.yml").write_text(
+        "environments:\n  dev:\n    kfp_host: https://kfp.example.com\n", encoding="utf-8"
+    )
+    repo = Repo.discover(mini.root)
+    context = SyncContext(
+        repo, load_environment(mini.root, "dev"), tuple(load_projects(repo)), dry_run=True
+    )
+    [row] = polyaxon.sync_step(context)
+    assert (row.kind, row.name, row.status) == ("polyaxon", "dev", "failed")
+    assert row.message.startswith("environments.dev.polyaxon_owner is not set")
+
+
 # -- the polyaxon-job component -------------------------------------------------------------
 
 POLYAXONFILE = """\
@@ -372,6 +408,28 @@ def test_the_component_submits_follows_and_reports_a_succeeded_run(
     assert content["run"]["container"]["args"] == ["print('from kfp')"]
     assert "kfp" in run.run_data.tags
     assert "sandbox-token" not in out + err
+
+
+def test_stopping_the_component_stops_the_run(tmp_path, polyaxon_server, job_repo, secrets):
+    """KFP stops a task with SIGTERM; the Polyaxon run must not go on without it."""
+    import signal
+
+    project = unique("stop")
+    create_project(polyaxon_server, project)
+    process = start_job(tmp_path, polyaxon_server, job_repo, secrets, project, "{}")
+    agent = PolyaxonAgent(polyaxon_server.url)
+    try:
+        run_uuid = agent.wait_for_run(project)
+        assert process.stdout.readline().startswith(f"submitted run {run_uuid}")
+        process.send_signal(signal.SIGTERM)
+        out, _ = finish(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM
+    assert out.splitlines() == [f"stopping run {run_uuid} (signal {int(signal.SIGTERM)})"]
+    status, _ = agent.run_client(project, run_uuid).get_statuses()
+    assert status in ("stopping", "stopped")
 
 
 def test_the_component_fails_when_the_run_fails(tmp_path, polyaxon_server, job_repo, secrets):
