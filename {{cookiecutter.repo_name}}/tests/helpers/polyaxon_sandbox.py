@@ -162,9 +162,12 @@ def start_sandbox(haupt: str, folder: Path) -> tuple[subprocess.Popen, PolyaxonS
 def polyaxon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolyaxonServer]:
     haupt = find_haupt()
     if haupt is None:
+        configured = os.environ.get(BINARY_VARIABLE)
         unavailable(
-            f"no haupt executable (set {BINARY_VARIABLE}, or run `make polyaxon-sandbox` to "
-            "create .venv-polyaxon)"
+            f"{BINARY_VARIABLE}={configured} is not an executable file"
+            if configured
+            else f"no haupt executable (set {BINARY_VARIABLE}, or run `make polyaxon-sandbox` "
+            "to create .venv-polyaxon)"
         )
     folder = Path(tempfile.mkdtemp(prefix="polyaxon-", dir=tmp_path_factory.getbasetemp()))
     try:
