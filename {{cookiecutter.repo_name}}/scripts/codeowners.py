@@ -14,12 +14,11 @@ Only PyYAML and the standard library are imported here: the post-generation hook
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from scripts.errors import CheckFailed, ConfigError
+from scripts.fileio import write_atomically
 from scripts.manifests import OWNER_HANDLE, Project, load_projects
 from scripts.repo import Repo
 
@@ -68,29 +67,6 @@ def _check_handle(handle: str, where: str, what: str) -> None:
 def codeowners_for(repo: Repo, *, validate: bool = True) -> str:
     """The CODEOWNERS text the repo's manifests and settings call for."""
     return render_codeowners(repo.settings.platform_team, load_projects(repo, validate=validate))
-
-
-def write_atomically(path: Path, text: str, *, display_path: str | None = None) -> None:
-    """Replace ``path`` in one step: a reader sees the old file or the new one, never half.
-
-    ``display_path`` names the file in the error when it cannot be written (a folder in its
-    place, a read-only checkout): one line, exit 2, the old file untouched."""
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise ConfigError(
-                f"cannot write the file ({error.strerror}) — make it a writable file",
-                path=display_path or path,
-            ) from None
-        raise
 
 
 def write_codeowners(root: Path, *, validate: bool = False) -> Path:

@@ -43,15 +43,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scripts.errors import Problem
+from scripts.fileio import replacing, write_atomically
 from scripts.repo import Pipeline
 
 COMPILE_INDEX = "compile.json"
@@ -107,20 +106,6 @@ def output_relpath(pipeline: Pipeline) -> str:
     return f"pipelines/{pipeline.project}/{pipeline.name}.yaml"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing: a crash never leaves a truncated spec behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeline | FailedPipeline:
     """Discover and compile one pipeline; every expected failure becomes a FailedPipeline."""
     from kfp import compiler
@@ -140,24 +125,18 @@ def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeli
     except DiscoveryError as error:
         return FailedPipeline(pipeline.selector, pipeline.path, error.line, error.message)
     relative = output_relpath(pipeline)
-    target = out_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
     # The compiler writes the file itself and picks the format from the suffix: compile to a
-    # private temporary .yaml next to the target, then rename it over the target.
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".compile-", suffix=".yaml")
-    os.close(handle)
+    # private temporary .yaml next to the target, renamed over the target once it is whole.
     try:
-        compiler.Compiler().compile(
-            found.function,
-            temporary,
-            pipeline_name=pipeline.kfp_name,
-            pipeline_display_name=pipeline.display_name,
-        )
-        data = Path(temporary).read_bytes()
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        with replacing(out_dir / relative, suffix=".yaml") as temporary:
+            compiler.Compiler().compile(
+                found.function,
+                str(temporary),
+                pipeline_name=pipeline.kfp_name,
+                pipeline_display_name=pipeline.display_name,
+            )
+            data = temporary.read_bytes()
     except Exception as error:
-        Path(temporary).unlink(missing_ok=True)
         return FailedPipeline(
             pipeline.selector,
             pipeline.path,
@@ -263,7 +242,7 @@ def index_document(result: CompileResult) -> dict:
 def write_index(out_dir: Path, result: CompileResult) -> Path:
     path = Path(out_dir) / COMPILE_INDEX
     text = json.dumps(index_document(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    _write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text)
     return path
 
 

@@ -9,14 +9,13 @@ half-written spec.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from scripts.errors import CheckFailed, Problem
+from scripts.fileio import write_atomically
 from scripts.repo import Repo
 from scripts.yaml_io import YamlError, load_yaml_mapping, parse_yaml, read_text_file
 
@@ -98,10 +97,7 @@ def pin_image(spec: Path, reference: str, *, display_path: str | None = None) ->
     updated = pinned_text(text, reference, shown)
     if updated == text:
         return False
-    try:
-        _write_atomically(spec, updated.encode("utf-8"))
-    except OSError as error:
-        raise CheckFailed(f"cannot write the file ({error.strerror})", path=shown) from None
+    write_atomically(spec, updated, display_path=shown, error=CheckFailed)
     return True
 
 
@@ -139,16 +135,3 @@ def pinned_text(text: str, reference: str, shown: str) -> str:
             line=node.start_mark.line + 1,
         )
     return updated
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

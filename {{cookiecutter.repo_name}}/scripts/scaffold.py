@@ -18,8 +18,9 @@ from pathlib import Path
 
 import yaml
 
-from scripts.codeowners import CODEOWNERS_PATH, render_codeowners, write_atomically
+from scripts.codeowners import CODEOWNERS_PATH, render_codeowners
 from scripts.errors import CheckFailed, Problem, ProblemsFound
+from scripts.fileio import write_atomically
 from scripts.manifests import (
     Experiment,
     Project,

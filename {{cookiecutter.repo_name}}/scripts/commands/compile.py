@@ -7,24 +7,19 @@ from pathlib import Path
 
 from scripts.errors import ProblemsFound, UsageError
 from scripts.repo import Pipeline, Repo
+from scripts.selection import ALL, CHANGED, Selection
 
 HELP = "compile pipelines to build/pipelines/<project>/<pipeline>.yaml and write build/compile.json"
+SELECTION = Selection(dest="selectors", metavar="SELECTOR", verb="compile", label="SELECTORs")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "selectors",
-        nargs="*",
-        metavar="SELECTOR",
-        help="<project>/<pipeline> or <project> (all its pipelines)",
+    SELECTION.add_arguments(
+        parser,
+        names_help="<project>/<pipeline> or <project> (all its pipelines)",
+        all_help="compile every pipeline in the repo",
+        changed_help="compile the pipelines affected since --base (see `changed`)",
     )
-    parser.add_argument("--all", action="store_true", help="compile every pipeline in the repo")
-    parser.add_argument(
-        "--changed",
-        action="store_true",
-        help="compile the pipelines affected since --base (see `changed`)",
-    )
-    parser.add_argument("--base", metavar="REF", help="base git reference for --changed")
     parser.add_argument(
         "--out",
         type=Path,
@@ -63,19 +58,10 @@ def repo_pipeline(repo: Repo, item: object) -> Pipeline | None:
 
 def select_pipelines(repo: Repo, args: argparse.Namespace) -> tuple[list[Pipeline], set[str]]:
     """The pipelines to compile and the projects publish should sync afterwards."""
-    modes = sum([bool(args.all), bool(args.changed), bool(args.selectors)])
-    if modes != 1:
-        raise UsageError(
-            "say what to compile: --all, --changed --base REF, or one or more SELECTORs "
-            "(exactly one of these)"
-        )
-    if args.base and not args.changed:
-        raise UsageError("--base only goes with --changed")
-    if args.all:
+    mode = SELECTION.mode(args)
+    if mode == ALL:
         return repo.pipelines(), set(repo.project_names())
-    if args.changed:
-        if not args.base:
-            raise UsageError("--changed needs --base REF (e.g. --base origin/main)")
+    if mode == CHANGED:
         return changed_selection(repo, args.base)
     return repo.select(args.selectors), set()
 

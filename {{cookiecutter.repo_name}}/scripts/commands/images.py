@@ -15,6 +15,7 @@ from scripts.output import (
     write_step_summary,
 )
 from scripts.repo import Repo
+from scripts.selection import ALL, CHANGED, Selection
 
 HELP = (
     "Build the images of container components (components/<name>/Dockerfile), tagged by a hash "
@@ -23,14 +24,17 @@ HELP = (
     "Tags the registry already has are neither built nor pushed. Build logs go to stderr."
 )
 TABLE_HEADERS = ("component", "status", "image", "pinned")
+SELECTION = Selection(dest="names", metavar="NAME", verb="build", label="component NAMEs")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAME",
-        help="component names (folders under components/)",
+    SELECTION.add_arguments(
+        parser,
+        names_help="component names (folders under components/)",
+        all_help="every container component",
+        changed_help="the components changed since --base (see `changed`)",
+        base_help="base git reference for --changed, or auto (the base of the GitHub Actions "
+        "event; origin/main outside Actions)",
     )
     parser.add_argument(
         "--env",
@@ -38,18 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ENV",
         help="environment in environments.yml whose image_registry to use "
         "(IMAGE_REGISTRY overrides it)",
-    )
-    parser.add_argument("--all", action="store_true", help="every container component")
-    parser.add_argument(
-        "--changed",
-        action="store_true",
-        help="the components changed since --base (see `changed`)",
-    )
-    parser.add_argument(
-        "--base",
-        metavar="REF",
-        help="base git reference for --changed, or auto (the base of the GitHub Actions event; "
-        "origin/main outside Actions)",
     )
     parser.add_argument(
         "--push",
@@ -78,19 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def select(repo: Repo, args: argparse.Namespace) -> list:
     from scripts import images
 
-    modes = sum([bool(args.all), bool(args.changed), bool(args.names)])
-    if modes != 1:
-        raise UsageError(
-            "say what to build: --all, --changed --base REF, or one or more component NAMEs "
-            "(exactly one of these)"
-        )
-    if args.base and not args.changed:
-        raise UsageError("--base only goes with --changed")
-    if args.all:
+    mode = SELECTION.mode(args)
+    if mode == ALL:
         return images.container_components(repo)
-    if args.changed:
-        if not args.base:
-            raise UsageError("--changed needs --base REF (e.g. --base origin/main)")
+    if mode == CHANGED:
         return images.changed_components(repo, args.base)
     return images.select_components(repo, args.names)
 
