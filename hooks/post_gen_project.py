@@ -26,6 +26,7 @@ POLYAXON_PATHS = (
     "{package}/polyaxon.py",
     "pipelines/price-suggestion/explore_on_polyaxon.py",
     "pipelines/price-suggestion/polyaxonfiles",
+    "benchmarks/polyaxon_sync.py",
 )
 EXAMPLE_PROJECT_PATHS = (
     "projects/price-suggestion.yml",

@@ -110,7 +110,7 @@ def start_sandbox(haupt: str, folder: Path) -> tuple[subprocess.Popen, PolyaxonS
     store = folder / "store"
     log = folder / "haupt.log"
     for sub in ("home", "store", "archives", "artifacts", "offline"):
-        (folder / sub).mkdir()
+        (folder / sub).mkdir(parents=True)
     environ = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(folder / "home"),
