@@ -33,19 +33,24 @@ From a shell (prints the URL and a write token, serves until Ctrl-C or SIGTERM):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import secrets
-import signal
 import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.servers._http import (
+    BackgroundServer,
+    LocalHTTPServer,
+    read_body,
+    send,
+    serve_until_stopped,
+)
 
 __all__ = ["GitHubApiServer", "RecordedRequest", "main"]
 
@@ -106,8 +111,10 @@ class _HttpError(Exception):
         self.body = {"message": message, "documentation_url": docs, "status": str(status), **extra}
 
 
-class GitHubApiServer:
+class GitHubApiServer(BackgroundServer):
     """The server in a background thread; control methods are safe while clients talk to it."""
+
+    thread_name = "github-api-server"
 
     def __init__(
         self, *, repository: str = "acme/ml-pipelines", port: int = 0, path_prefix: str = ""
@@ -117,48 +124,14 @@ class GitHubApiServer:
         owner, _, name = repository.partition("/")
         if not owner or not name:
             raise ValueError(f"repository must be owner/name, got {repository!r}")
-        self._prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
+        prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
         self._state = _State(owner=owner, name=name)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}{self._prefix}"
+        super().__init__(LocalHTTPServer(port, _handler_class(self)), path_prefix=prefix)
 
     @property
     def repository(self) -> str:
         return f"{self._state.owner}/{self._state.name}"
-
-    def start(self) -> GitHubApiServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="github-api-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> GitHubApiServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- control surface ---------------------------------------------------------------------
 
@@ -214,9 +187,10 @@ class GitHubApiServer:
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         query = parse_qs(split.query)
-        outside_prefix = not (path == self._prefix or path.startswith(self._prefix + "/"))
+        prefix = self._path_prefix
+        outside_prefix = not (path == prefix or path.startswith(prefix + "/"))
         if not outside_prefix:
-            path = path[len(self._prefix) :] or "/"
+            path = path[len(prefix) :] or "/"
         with self._lock:
             token = self._token(headers.get("authorization", ""))
             try:
@@ -464,18 +438,10 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
             headers = {key.lower(): value for key, value in self.headers.items()}
-            status, extra, body = server.handle(self.command, self.path, headers, raw)
+            status, extra, body = server.handle(self.command, self.path, headers, read_body(self))
             data = json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send(self, status, "application/json; charset=utf-8", data, extra.items())
 
         do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
@@ -497,14 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     for number in args.pull_request:
         server.add_pull_request(number)
     token = server.add_token()
-    server.start()
-    print(f"GitHub API test server for {server.repository} at {server.url}", flush=True)
-    print(f"write token: {token}", flush=True)  # a throwaway test token, not a secret
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
-    server.stop()
+    with server:
+        print(f"GitHub API test server for {server.repository} at {server.url}", flush=True)
+        print(f"write token: {token}", flush=True)  # a throwaway test token, not a secret
+        serve_until_stopped()
     return 0
 
 

@@ -22,13 +22,17 @@ From a shell (prints the URL, serves until Ctrl-C or SIGTERM):
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from tests.servers._http import (
+    BackgroundServer,
+    LocalHTTPServer,
+    read_body,
+    send,
+    serve_until_stopped,
+)
 from tests.servers.kfp_backend.backend import Backend
 from tests.servers.kfp_backend.gateway import Gateway, RecordedRequest
 from tests.servers.kfp_backend.request import Request
@@ -43,7 +47,7 @@ from tests.servers.kfp_backend.store import (
 __all__ = ["KfpApiServer", "RecordedRequest", "main"]
 
 
-class KfpApiServer:
+class KfpApiServer(BackgroundServer):
     """The server, in a background thread. Thread-safe; every control method may be called
     while clients are talking to it.
 
@@ -54,6 +58,8 @@ class KfpApiServer:
     `pipeline_store="kubernetes"` plays a server on the Kubernetes-native store: healthz says so
     and pipeline and version names must be DNS-1123 subdomains.
     """
+
+    thread_name = "kfp-api-server"
 
     def __init__(
         self,
@@ -73,44 +79,7 @@ class KfpApiServer:
             pipeline_store=pipeline_store,
         )
         self.gateway = Gateway(self.backend, token=token, latency=latency)
-        self._httpd = _HTTPServer(("127.0.0.1", port), self.gateway)
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> KfpApiServer:
-        # A short poll interval keeps stop() (and so every fixture teardown) fast.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="kfp-api-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> KfpApiServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().__init__(_HTTPServer(port, self.gateway))
 
     # -- control surface ---------------------------------------------------------------------
 
@@ -161,13 +130,10 @@ class KfpApiServer:
             return sorted(self.store.runs.values(), key=lambda r: r.created_at)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+class _HTTPServer(LocalHTTPServer):
+    def __init__(self, port: int, gateway: Gateway) -> None:
         self.gateway = gateway
-        super().__init__(address, _RequestHandler)
+        super().__init__(port, _RequestHandler)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -185,23 +151,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
         request = Request(
             method=self.command,
             path=split.path,
             query=parse_qs(split.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
-            body=self.rfile.read(length) if length else b"",
+            body=read_body(self),
         )
         response = self.server.gateway.handle(request)
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        send(self, response.status, response.content_type, response.body, response.headers)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read `KfpApiServer.requests` instead of a log."""
@@ -225,15 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_store=args.pipeline_store,
         port=args.port,
     )
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
     with server:
         mode = "multi-user" if args.multi_user else "single-user"
         auth = "bearer token required" if args.token else "no auth"
         print(server.url, flush=True)
         print(f"KFP API test server ({mode}, {auth}); Ctrl-C to stop", file=sys.stderr, flush=True)
-        stopped.wait()
+        serve_until_stopped()
     return 0
 
 
