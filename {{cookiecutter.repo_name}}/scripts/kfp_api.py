@@ -432,19 +432,33 @@ class KfpApi:
             description=description or None,
             namespace=self.namespace,
         )
+        return self._create_or_find(
+            "pipeline",
+            name,
+            self.client._pipelines_api.pipeline_service_create_pipeline,
+            body,
+            self.find_pipeline,
+        )
+
+    def _create_or_find(
+        self,
+        kind: str,
+        name: str,
+        create: Callable[..., Any],
+        body: Any,
+        find: Callable[[str], Any],
+    ) -> Any:
+        """``create(body)``; a 409 means another job created it meanwhile (or, for an
+        experiment, an archived one holds the name): return the one ``find(name)`` sees."""
         try:
-            return self.call(
-                f"create pipeline {name}",
-                self.client._pipelines_api.pipeline_service_create_pipeline,
-                body,
-            )
+            return self.call(f"create {kind} {name}", create, body)
         except KfpError as error:
             if error.status != 409:
                 raise
-        existing = self.find_pipeline(name)
+        existing = find(name)
         if existing is None:
             raise KfpError(
-                f"{self.host}: create pipeline {name} got 409 Conflict but no pipeline of that "
+                f"{self.host}: create {kind} {name} got 409 Conflict but no {kind} of that "
                 "name is visible in this namespace — check the namespace and permissions",
                 status=409,
             )
@@ -522,23 +536,13 @@ class KfpApi:
         body = kfp_server_api.V2beta1Experiment(
             display_name=name, description=description or None, namespace=self.namespace
         )
-        try:
-            return self.call(
-                f"create experiment {name}",
-                self.client._experiment_api.experiment_service_create_experiment,
-                body,
-            )
-        except KfpError as error:
-            if error.status != 409:
-                raise
-        existing = self.find_experiment(name)
-        if existing is None:
-            raise KfpError(
-                f"{self.host}: create experiment {name} got 409 Conflict but it is not "
-                "visible in this namespace — check the namespace and permissions",
-                status=409,
-            )
-        return existing
+        return self._create_or_find(
+            "experiment",
+            name,
+            self.client._experiment_api.experiment_service_create_experiment,
+            body,
+            self.find_experiment,
+        )
 
     def _namespace_kwargs(self) -> dict[str, str]:
         return {"namespace": self.namespace} if self.namespace else {}
