@@ -18,11 +18,9 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 # Paths (relative to the generated repo) that exist only for an option. Keep these lists
 # in step with the template: tests assert the exact generated file set for every combination.
 POLYAXON_PATHS = (
-    "scripts/polyaxon.py",
-    "scripts/commands/polyaxon_sync.py",
+    "scripts/integrations/polyaxon",  # the integration, registered by its presence alone
+    "tests/integrations/polyaxon",
     "components/polyaxon-job",
-    "tests/test_polyaxon.py",
-    "tests/helpers/polyaxon_sandbox.py",
     "{package}/polyaxon.py",
     "pipelines/price-suggestion/explore_on_polyaxon.py",
     "pipelines/price-suggestion/polyaxonfiles",
@@ -60,7 +58,7 @@ def generate_codeowners(root: Path) -> None:
     """Render .github/CODEOWNERS with the repo's own tool, so the hook and CI agree."""
     sys.path.insert(0, str(root))
     try:
-        from scripts.codeowners import write_codeowners
+        from scripts.repo.codeowners import write_codeowners
     finally:
         sys.path.pop(0)
     write_codeowners(root)

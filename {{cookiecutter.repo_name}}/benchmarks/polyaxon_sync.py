@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts import __main__ as cli
+from scripts.cli import main as cli
 from tests.helpers.docker_services import stop
 from tests.helpers.mini_repo import VALID_MANIFEST, make_mini_repo
-from tests.helpers.polyaxon_sandbox import DEFAULT_OWNER, find_haupt, start_sandbox
+from tests.integrations.polyaxon.sandbox import DEFAULT_OWNER, find_haupt, start_sandbox
 
 
 def write_projects(repo, count: int, description: str) -> None:

@@ -20,9 +20,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.errors import ScriptError
-from scripts.repo import Repo
-from scripts.validate import validate_repo
+from scripts.core.errors import ScriptError
+from scripts.repo.model import Repo
+from scripts.repo.validate import validate_repo
 from tests.helpers.mini_repo import VALID_MANIFEST, make_mini_repo
 
 ROUNDS = 5

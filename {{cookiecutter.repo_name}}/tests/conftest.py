@@ -1,6 +1,5 @@
-"""Shared fixtures. Fixture modules live in tests/helpers/ and tests/servers/."""
-
-from pathlib import Path
+"""Shared fixtures. Fixture modules live in tests/helpers/ and tests/servers/; an integration's
+own fixtures live in its folder (tests/integrations/<name>/conftest.py)."""
 
 pytest_plugins = [
     "tests.helpers.git_repos",
@@ -9,7 +8,3 @@ pytest_plugins = [
     "tests.servers.fixtures",
     "tests.servers.github_fixtures",
 ]
-
-# Present only in repos generated with Polyaxon support (include_polyaxon).
-if (Path(__file__).parent / "helpers" / "polyaxon_sandbox.py").is_file():
-    pytest_plugins.append("tests.helpers.polyaxon_sandbox")

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import __main__ as cli
-from scripts.compile import CompiledPipeline, compile_one
-from scripts.repo import Repo
+from scripts.build.compile import CompiledPipeline, compile_one
+from scripts.cli import main as cli
+from scripts.repo.model import Repo
 from tests.helpers.git_repos import REPO_ROOT
 
 PROJECT = "price-suggestion"

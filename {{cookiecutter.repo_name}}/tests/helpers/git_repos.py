@@ -73,16 +73,24 @@ class GitRepo:
         self.git("checkout", "-q", *(["-b"] if create else []), branch)
 
 
+# Left out of a copy of the repo: what git ignores at its root (the build output, virtual
+# environments), and caches anywhere. Only the root's build/: scripts/build/ is source.
+ROOT_ONLY = frozenset({".git", ".venv", ".venv-polyaxon", "build"})
+ANYWHERE = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache"})
+
+
+def _not_copied(root: Path):
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        at_root = Path(folder) == root
+        return {n for n in names if n in ANYWHERE or (at_root and n in ROOT_ONLY)}
+
+    return ignore
+
+
 def init_repo(path: Path, *, copy_from: Path | None = None) -> GitRepo:
     """A new repository on ``main``; optionally seeded with a copy of ``copy_from``."""
     if copy_from is not None:
-        shutil.copytree(
-            copy_from,
-            path,
-            ignore=shutil.ignore_patterns(
-                ".git", ".venv", "build", "__pycache__", ".pytest_cache", ".ruff_cache"
-            ),
-        )
+        shutil.copytree(copy_from, path, ignore=_not_copied(Path(copy_from)))
     path.mkdir(parents=True, exist_ok=True)
     repo = GitRepo(path)
     repo.git("init", "-q", "-b", "main")

@@ -1,0 +1,201 @@
+"""Pipeline discovery: load one pipeline module by path and find its single ``@dsl.pipeline``.
+
+Used by ``compile`` and ``run``. Rules:
+
+- a pipeline module defines exactly one ``@dsl.pipeline``; zero or several is an error that
+  lists what was found (pipelines with their lines, or the components that are there instead);
+- a pipeline imported from another module does not count when the module defines its own;
+- a module that fails to import is reported with the file and line where it failed and the
+  exception's message, never with a traceback.
+
+Modules are loaded under a synthetic package per repo root (``_kfp_pipelines_<hash>``) with the
+project folder as a real package path. That keeps relative imports (``from . import _helpers``)
+working even though project folders have ``-`` in their names, lets shared helper modules be
+imported once for many pipelines, and means two checkouts loaded in one process (tests) never
+see each other's modules. The module name never reaches the compiled spec.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import sys
+import traceback
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts.core.errors import CheckFailed
+from scripts.repo.model import Pipeline
+
+
+class DiscoveryError(CheckFailed):
+    """A pipeline module that cannot be imported or does not hold exactly one pipeline."""
+
+
+@dataclass(frozen=True)
+class DiscoveredPipeline:
+    """The pipeline object (a kfp ``GraphComponent``) found in one module."""
+
+    pipeline: Pipeline
+    function: Any  # kfp.dsl.graph_component.GraphComponent
+    line: int  # where the decorated function is defined
+
+
+def package_name_for(root: Path) -> str:
+    digest = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:10]
+    return f"_kfp_pipelines_{digest}"
+
+
+def _identifier(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def _ensure_package(name: str, path: Path) -> None:
+    """Register ``name`` as a package whose modules are the ``.py`` files in ``path``."""
+    if name in sys.modules:
+        return
+    package = types.ModuleType(name)
+    package.__path__ = [str(path)]
+    package.__package__ = name
+    package.__file__ = None
+    sys.modules[name] = package
+
+
+def forget_modules(root: Path) -> None:
+    """Drop every pipeline and helper module loaded from ``root``, so the next load reads the
+    files again (a long-lived process, or a test that edits a helper between compiles)."""
+    top = package_name_for(root)
+    for name in [n for n in sys.modules if n == top or n.startswith(f"{top}.")]:
+        del sys.modules[name]
+
+
+def module_name_for(root: Path, pipeline: Pipeline) -> str:
+    top = package_name_for(root)
+    return f"{top}.{_identifier(pipeline.project)}.{pipeline.path.rsplit('/', 1)[1][:-3]}"
+
+
+@contextlib.contextmanager
+def importable(root: Path) -> Iterator[None]:
+    """Put the repo root first on ``sys.path`` (for the components package and absolute
+    imports of repo modules) for the duration of the block."""
+    entry = str(Path(root).resolve())
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(entry)
+
+
+def _failure_location(
+    root: Path, module_file: Path, error: BaseException
+) -> tuple[int | None, str]:
+    """The line in the pipeline module where the import failed, and where it was raised if that
+    is another repo file (a helper or the components package)."""
+    root = Path(root).resolve()
+    module_file = module_file.resolve()
+    line: int | None = None
+    elsewhere = ""
+    if isinstance(error, SyntaxError) and error.filename:
+        failing = Path(error.filename).resolve()
+        if failing == module_file:
+            return error.lineno, ""
+        line_text = f":{error.lineno}" if error.lineno else ""
+        with contextlib.suppress(ValueError):
+            elsewhere = f"{failing.relative_to(root).as_posix()}{line_text}"
+    frames = traceback.extract_tb(error.__traceback__)
+    innermost_repo_frame = None
+    for frame in frames:
+        path = Path(frame.filename).resolve()
+        if path == module_file:
+            line = frame.lineno
+        if path.is_relative_to(root) and not path.is_relative_to(root / "scripts"):
+            innermost_repo_frame = frame
+    if innermost_repo_frame is not None and not elsewhere:
+        path = Path(innermost_repo_frame.filename).resolve()
+        if path != module_file:
+            elsewhere = f"{path.relative_to(root).as_posix()}:{innermost_repo_frame.lineno}"
+    return line, elsewhere
+
+
+def describe_exception(error: BaseException) -> str:
+    """``Type: message`` on one line (messages from kfp can span several)."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def load_module(root: Path, pipeline: Pipeline) -> types.ModuleType:
+    """Import the pipeline's module (the repo root must be importable, see ``importable``)."""
+    root = Path(root).resolve()
+    top = package_name_for(root)
+    _ensure_package(top, root / "pipelines")
+    _ensure_package(f"{top}.{_identifier(pipeline.project)}", root / "pipelines" / pipeline.project)
+    module_file = root / pipeline.path
+    name = module_name_for(root, pipeline)
+    # A module that failed before must be re-executed, not served half-initialised.
+    sys.modules.pop(name, None)
+    try:
+        return importlib.import_module(name)
+    except (Exception, SystemExit) as error:
+        sys.modules.pop(name, None)
+        line, elsewhere = _failure_location(root, module_file, error)
+        where = f" (raised at {elsewhere})" if elsewhere else ""
+        raise DiscoveryError(
+            f"cannot import the pipeline module: {describe_exception(error)}{where}",
+            path=pipeline.path,
+            line=line,
+        ) from None
+
+
+def _definition_line(function: Any) -> int:
+    code = getattr(getattr(function, "pipeline_func", None), "__code__", None)
+    return code.co_firstlineno if code is not None else 1
+
+
+def find_pipeline_function(module: types.ModuleType, pipeline: Pipeline) -> DiscoveredPipeline:
+    """The one ``@dsl.pipeline`` in ``module``; zero or several is a DiscoveryError."""
+    from kfp.dsl import base_component, graph_component
+
+    pipelines: dict[int, tuple[str, Any]] = {}
+    components: list[str] = []
+    for attribute, value in vars(module).items():
+        if isinstance(value, graph_component.GraphComponent):
+            pipelines.setdefault(id(value), (attribute, value))
+        elif isinstance(value, base_component.BaseComponent):
+            components.append(attribute)
+    found = sorted(pipelines.values(), key=lambda item: _definition_line(item[1]))
+    local = [
+        item
+        for item in found
+        if getattr(item[1].pipeline_func, "__module__", None) == module.__name__
+    ]
+    candidates = local or found
+    if len(candidates) == 1:
+        attribute, function = candidates[0]
+        return DiscoveredPipeline(pipeline, function, _definition_line(function))
+    if not candidates:
+        hint = f"; it has components only ({', '.join(sorted(components))})" if components else ""
+        raise DiscoveryError(
+            f"no @dsl.pipeline function found{hint} — define exactly one pipeline per module "
+            "(helper modules start with '_')",
+            path=pipeline.path,
+            line=None,
+        )
+    listed = ", ".join(f"{name} (line {_definition_line(fn)})" for name, fn in candidates)
+    raise DiscoveryError(
+        f"{len(candidates)} @dsl.pipeline functions found: {listed} — keep one pipeline per "
+        "module and move the others to their own modules",
+        path=pipeline.path,
+        line=_definition_line(candidates[1][1]),
+    )
+
+
+def discover(root: Path, pipeline: Pipeline) -> DiscoveredPipeline:
+    """Load ``pipeline``'s module and return its single pipeline function."""
+    with importable(root):
+        module = load_module(root, pipeline)
+    return find_pipeline_function(module, pipeline)

@@ -1,0 +1,83 @@
+"""``comment``: post (or update) the one sticky PR comment with a publish summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from scripts.core.errors import ConfigError, Problem, UsageError
+
+HELP = (
+    "post the publish summary (publish --summary-json) as one sticky pull-request comment, "
+    "updated in place on later pushes (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pr", type=int, required=True, metavar="N", help="pull request number")
+    parser.add_argument(
+        "--summary",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the JSON that `publish --summary-json FILE` wrote",
+    )
+    parser.add_argument(
+        "--repo-slug",
+        metavar="OWNER/NAME",
+        help="repository (default: GITHUB_REPOSITORY, then github-repository in pyproject.toml)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the comment's Markdown and post nothing",
+    )
+
+
+def _repo_slug(args: argparse.Namespace, actions) -> str:
+    slug = args.repo_slug or actions.repository
+    if not slug:
+        from scripts.repo.model import Repo
+
+        slug = Repo.discover(args.repo).settings.github_repository
+    owner, _, name = slug.partition("/")
+    if not owner or not name or "/" in name:
+        raise ConfigError(
+            f"repository {slug!r} is not OWNER/NAME — pass --repo-slug OWNER/NAME or set "
+            "GITHUB_REPOSITORY"
+        )
+    return slug
+
+
+def run(args: argparse.Namespace) -> int:
+    from scripts.core.actions import ActionsContext
+    from scripts.core.output import Reporter
+    from scripts.github import comment, sticky_comment
+
+    if args.pr < 1:
+        raise UsageError(f"--pr must be a pull request number, got {args.pr}")
+    actions = ActionsContext.from_environ()
+    report = comment.load_summary(args.summary)
+    body = comment.render_comment(report, run_url=actions.run_url())
+    if args.dry_run:
+        print(body, end="")
+        return 0
+    reporter = Reporter()
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not token:
+        reporter.problem(
+            Problem("", None, "GITHUB_TOKEN is not set: no PR comment posted", "warning")
+        )
+        return 0
+    slug = _repo_slug(args, actions)
+    api_url = actions.api_url or sticky_comment.DEFAULT_API_URL
+    try:
+        result = sticky_comment.post_sticky_comment(
+            body=body, pr_number=args.pr, repo_slug=slug, token=token, api_url=api_url
+        )
+    except sticky_comment.CommentNotPosted as refused:
+        reporter.problem(Problem("", None, str(refused), "warning"))
+        return 0
+    print(f"{result.action} comment {result.url}")
+    return 0

@@ -1,0 +1,157 @@
+"""``publish``: upload what ``compile`` built to an environment's KFP, and sync experiments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from scripts.core.errors import ProblemsFound, ScriptError, UsageError
+
+HELP = (
+    "upload the compiled pipelines (build/compile.json) as versions to an environment's KFP, "
+    "and create the projects' experiments"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env", required=True, metavar="ENV", help="environment from environments.yml"
+    )
+    parser.add_argument(
+        "--version",
+        metavar="NAME",
+        help="KFP version name (default: <branch>-<sha8> from git, or GITHUB_HEAD_REF / "
+        "GITHUB_REF_NAME and GITHUB_SHA in GitHub Actions)",
+    )
+    parser.add_argument(
+        "--build",
+        type=Path,
+        default=Path("build"),
+        metavar="DIR",
+        help="compile output folder, relative to the repo root (default: build)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (create, upload, exists, unchanged) and send no write request",
+    )
+    parser.add_argument(
+        "--always-upload",
+        action="store_true",
+        help="upload a new version even when the spec equals the latest version's",
+    )
+    parser.add_argument(
+        "--summary-json",
+        type=Path,
+        metavar="FILE",
+        help="also write the result as JSON for `comment` (its schema: "
+        "scripts/targets/publish/report.py)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=4, metavar="N", help="concurrent uploads (default: 4)"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from scripts.build.index import CompileIndex
+    from scripts.core.output import Reporter
+    from scripts.core.report import emit
+    from scripts.repo.environments import load_environment
+    from scripts.repo.manifests import load_projects
+    from scripts.repo.model import Repo
+    from scripts.targets.publish.plan import build_plan
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    repo = Repo.discover(args.repo)
+    environment = load_environment(repo.root, args.env)
+    version = _version(args, repo)
+    build_dir = args.build if args.build.is_absolute() else repo.root / args.build
+    index = CompileIndex.read(build_dir)
+    projects = load_projects(repo, validate=False)
+    plan = build_plan(
+        index,
+        build_dir,
+        projects,
+        environment=environment.name,
+        default_namespace=environment.namespace,
+        version=version,
+    )
+    report, retries = _publish(args, plan, environment)
+    touched = tuple(p for p in projects if p.name in plan.projects)
+    report.syncs = _sync(repo, environment, touched, args.dry_run)
+    emit(report, args.format)
+    write_summaries(args, report)
+    if retries:
+        Reporter().info(f"note: {retries} transient failure(s) retried")
+    problems = report.problems()
+    if problems:
+        raise ProblemsFound(problems)
+    return 0
+
+
+def _version(args: argparse.Namespace, repo) -> str:
+    from scripts.core.naming import check_version_name
+    from scripts.targets.publish.versions import default_version_name
+
+    if args.version is not None:
+        return check_version_name(args.version)
+    return default_version_name(repo.root)
+
+
+def _publish(args: argparse.Namespace, plan, environment):
+    """Apply the plan through one preflighted client (one per namespace, sharing its
+    connections); returns the report and how many transient failures were retried."""
+    from scripts.targets.kfp.client import connect
+    from scripts.targets.publish.apply import Publisher, apply_plan
+    from scripts.targets.publish.report import PublishReport
+
+    report = PublishReport(
+        environment=environment.name,
+        host=environment.kfp_host,
+        version=plan.version,
+        dry_run=args.dry_run,
+        pipelines=[],
+        experiments=[],
+    )
+    try:
+        api = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
+    except ScriptError as error:
+        # The PR comment and the job summary still say why nothing was published.
+        report.error = str(error)
+        write_summaries(args, report)
+        raise
+    apis = {environment.namespace: api}
+    for target in plan.pipelines + plan.experiments:  # create them before the threads start
+        if target.namespace not in apis:
+            apis[target.namespace] = api.in_namespace(target.namespace)
+    publisher = Publisher(
+        apis.__getitem__,
+        version=plan.version,
+        dry_run=args.dry_run,
+        always_upload=args.always_upload,
+    )
+    report.pipelines, report.experiments = apply_plan(plan, publisher, jobs=args.jobs)
+    return report, api.retries_done
+
+
+def _sync(repo, environment, touched, dry_run: bool) -> list:
+    """The installed integrations' steps (e.g. Polyaxon projects) for the touched projects."""
+    from scripts.integrations import SyncContext, run_sync_steps
+
+    return run_sync_steps(SyncContext(repo, environment, touched, dry_run))
+
+
+def write_summaries(args: argparse.Namespace, report) -> None:
+    """``--summary-json`` for the PR comment and, in GitHub Actions, the job summary."""
+    from scripts.core.actions import ActionsContext
+    from scripts.core.report import render_markdown
+
+    if args.summary_json:
+        path = args.summary_json
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+        path.write_text(text, encoding="utf-8")
+    ActionsContext.from_environ().write_step_summary(render_markdown(report.document()))

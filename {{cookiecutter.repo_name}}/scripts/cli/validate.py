@@ -1,0 +1,44 @@
+"""``python -m scripts validate [--format text|json]``."""
+
+from __future__ import annotations
+
+import argparse
+
+from scripts.core.actions import ActionsContext
+from scripts.core.errors import ProblemsFound
+from scripts.core.output import Reporter, print_json
+from scripts.repo.model import Repo
+
+HELP = (
+    "Check every project manifest, environments.yml and every components/*/component.yaml "
+    "(schemas and cross-checks); list all problems as path:line: message, exit 1 if any."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one document on stdout with errors and warnings (default: text)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from scripts.repo.validate import validate_repo
+
+    report = validate_repo(Repo.discover(args.repo))
+    if args.format == "json":
+        print_json(report.as_json())
+        return 1 if report.errors else 0
+    Reporter().problems(report.warnings)
+    checked = (
+        f"{report.checked['manifests']} manifest(s), environments.yml, "
+        f"{report.checked['components']} component spec(s)"
+    )
+    if report.errors:
+        summary = f"### validate\n\n{len(report.errors)} problem(s) in {checked}."
+        ActionsContext.from_environ().write_step_summary(summary)
+        raise ProblemsFound(report.errors)
+    print(f"validate: ok ({checked}; {len(report.warnings)} warning(s))")
+    return 0

@@ -1,0 +1,133 @@
+"""Checks of ``components/<name>/component.yaml`` without importing kfp.
+
+``validate`` must stay fast and must not need the KFP SDK, so a component spec is checked by
+schema (``schemas/component.schema.json``: the container-component YAML that
+``kfp.components.load_component_from_file`` reads) plus the two things kfp would reject at
+load time that a schema cannot say: duplicate input or output names, and placeholders
+(``{inputValue: x}``, ``{outputPath: y}``) naming an input or output that does not exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scripts.core.errors import Problem
+from scripts.core.naming import COMPONENT_NAME
+from scripts.core.yaml_io import YamlDocument, YamlError, load_yaml_mapping
+from scripts.repo.model import Repo
+
+SCHEMA = "component.schema.json"
+SPEC_FILE = "component.yaml"
+INPUT_PLACEHOLDERS = ("inputValue", "inputPath", "inputUri", "inputMetadata", "isPresent")
+OUTPUT_PLACEHOLDERS = ("outputPath", "outputUri", "outputMetadata")
+
+
+def component_problems(repo: Repo) -> list[Problem]:
+    """Every problem of every component folder and spec under ``components/``."""
+    from scripts.repo.schemas import load_schema
+
+    schema = load_schema(repo.root, SCHEMA)
+    problems: list[Problem] = []
+    for folder in _component_folders(repo):
+        relative = repo.relative(folder)
+        if not COMPONENT_NAME.match(folder.name):
+            problems.append(
+                Problem(
+                    relative,
+                    None,
+                    f"component folder name {folder.name!r} is not valid — rename it with "
+                    "lowercase letters, digits and inner hyphens",
+                )
+            )
+        spec = folder / SPEC_FILE
+        if not spec.is_file():
+            problems.append(
+                Problem(
+                    relative,
+                    None,
+                    f"no {SPEC_FILE} in this component folder — add the component spec or "
+                    "remove the folder",
+                )
+            )
+            continue
+        try:
+            document = load_yaml_mapping(spec, display_path=repo.relative(spec))
+        except YamlError as error:
+            problems += error.problems()
+            continue
+        problems += spec_problems(document, schema)
+    return problems
+
+
+def _component_folders(repo: Repo) -> list[Path]:
+    if not repo.components_dir.is_dir():
+        return []
+    return sorted(
+        path
+        for path in repo.components_dir.iterdir()
+        if path.is_dir() and not path.name.startswith((".", "_"))
+    )
+
+
+def spec_problems(document: YamlDocument, schema: dict[str, Any]) -> list[Problem]:
+    """The schema plus unique names and placeholder references of one parsed spec."""
+    from scripts.repo.schemas import schema_problems
+
+    problems = schema_problems(document, schema)
+    value = document.value
+    names: dict[str, set[str]] = {}
+    for kind in ("inputs", "outputs"):
+        names[kind] = set()
+        items = value.get(kind)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str):
+                continue
+            if name in names[kind]:
+                problems.append(
+                    Problem(
+                        document.path,
+                        document.line_of((kind, index, "name")),
+                        f"{kind[:-1]} {name!r} is declared twice — rename or remove one",
+                    )
+                )
+            names[kind].add(name)
+    container = (value.get("implementation") or {}) if isinstance(value, dict) else {}
+    container = container.get("container") if isinstance(container, dict) else None
+    if isinstance(container, dict):
+        for key in ("command", "args"):
+            problems += _placeholder_problems(
+                document, container.get(key), ("implementation", "container", key), names
+            )
+    return problems
+
+
+def _placeholder_problems(
+    document: YamlDocument, node: Any, key_path: tuple[Any, ...], names: dict[str, set[str]]
+) -> list[Problem]:
+    """Placeholders anywhere in ``node`` (nested in concat/if too) must name a declaration."""
+    problems: list[Problem] = []
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            problems += _placeholder_problems(document, item, (*key_path, index), names)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            kind = (
+                "inputs"
+                if key in INPUT_PLACEHOLDERS
+                else ("outputs" if key in OUTPUT_PLACEHOLDERS else None)
+            )
+            if kind and isinstance(value, str) and value not in names[kind]:
+                declared = ", ".join(sorted(names[kind])) or "none"
+                problems.append(
+                    Problem(
+                        document.path,
+                        document.line_of((*key_path, key)),
+                        f"placeholder {key}: {value!r} names no declared {kind[:-1]} — declared: "
+                        f"{declared}; fix the name or declare it under {kind}",
+                    )
+                )
+            else:
+                problems += _placeholder_problems(document, value, (*key_path, key), names)
+    return problems

@@ -1,0 +1,181 @@
+"""Apply a publish plan: pipeline by pipeline, then the experiments, with per-item failures.
+
+Per pipeline of the plan (see ``plan.py``):
+
+1. find the pipeline by its unique ``name`` in the project's namespace;
+2. missing: create it without a version (no phantom version named after the pipeline);
+3. the version name already there: same spec (``sdkVersion`` ignored) is "exists", a different
+   spec is a failure (a version name must always mean the same spec);
+4. unless ``--always-upload``, a spec equal to the latest version's is "unchanged";
+5. otherwise upload the version; a 409 from a concurrent job is resolved like step 3.
+
+Every experiment ``<project>/<experiment>`` of the projects involved is created when missing.
+Failures are per item: one pipeline's failure never stops the others, and the exit code is 1 if
+anything failed. ``--dry-run`` sends only GET requests and reports what would happen. The
+target's API is any object with the operations ``Publisher`` calls (``scripts.targets.kfp.api``
+for KFP).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from scripts.build.specs import local_spec, same_spec
+from scripts.targets.errors import TargetError
+from scripts.targets.publish.plan import ExperimentTarget, PipelineTarget, Plan
+from scripts.targets.publish.report import ExperimentResult, PipelineResult
+
+
+class Publisher:
+    """Runs a plan against a target. ``api_for(namespace)`` gives the target's API for a
+    namespace (a ``scripts.targets.kfp.api.KfpApi`` for KFP)."""
+
+    def __init__(
+        self,
+        api_for: Callable[[str | None], Any],
+        *,
+        version: str,
+        dry_run: bool = False,
+        always_upload: bool = False,
+        version_description: str = "",
+    ):
+        self.api_for = api_for
+        self.version = version
+        self.dry_run = dry_run
+        self.always_upload = always_upload
+        self.version_description = version_description
+
+    def publish_pipeline(self, target: PipelineTarget) -> PipelineResult:
+        result = PipelineResult(
+            selector=target.selector,
+            name=target.name,
+            display_name=target.display_name,
+            project=target.project,
+            source=target.source,
+            namespace=target.namespace,
+            status="failed",
+            version=self.version,
+        )
+        if target.package is None:
+            result.message = f"did not compile: {target.compile_error}"
+            result.line = target.compile_line
+            return result
+        try:
+            self._publish(target, result)
+        except TargetError as error:
+            result.status = "failed"
+            result.message = error.message
+        except OSError as error:
+            result.status = "failed"
+            result.message = f"cannot read {target.package}: {error.strerror or error}"
+        return result
+
+    def _publish(self, target: PipelineTarget, result: PipelineResult) -> None:
+        api = self.api_for(target.namespace)
+        spec = local_spec(target.package)
+        pipeline = api.find_pipeline(target.name)
+        if pipeline is None:
+            if self.dry_run:
+                result.status = "create"
+                return
+            pipeline = api.create_pipeline(
+                target.name, target.display_name, _pipeline_description(spec)
+            )
+            self._record(api, result, pipeline.pipeline_id, None)
+            version = self._upload(api, target, result, spec)
+            if result.status == "uploaded":
+                result.status = "created"
+                self._record(api, result, pipeline.pipeline_id, version)
+            return
+        self._record(api, result, pipeline.pipeline_id, None)
+        existing = api.find_version(pipeline.pipeline_id, self.version)
+        if existing is not None:
+            self._resolve_existing(api, result, existing, spec)
+            return
+        if not self.always_upload:
+            latest = api.latest_version(pipeline.pipeline_id)
+            if latest is not None and same_spec(spec, latest.pipeline_spec):
+                result.status = "unchanged"
+                result.version = latest.name
+                self._record(api, result, pipeline.pipeline_id, latest)
+                return
+        if self.dry_run:
+            result.status = "upload"
+            return
+        version = self._upload(api, target, result, spec)
+        if result.status == "uploaded":
+            self._record(api, result, pipeline.pipeline_id, version)
+
+    def _upload(self, api: Any, target: PipelineTarget, result: PipelineResult, spec: Any) -> Any:
+        """Upload the version; a 409 (a concurrent job, a retried request that had landed)
+        is resolved by comparing with what is there."""
+        try:
+            version = api.upload_version(
+                result.pipeline_id, self.version, target.package, self.version_description
+            )
+        except TargetError as error:
+            if error.status != 409:
+                raise
+            existing = api.find_version(result.pipeline_id, self.version)
+            if existing is None:
+                raise
+            self._resolve_existing(api, result, existing, spec)
+            return existing
+        result.status = "uploaded"
+        return version
+
+    def _resolve_existing(self, api: Any, result: PipelineResult, existing: Any, spec: Any) -> None:
+        if same_spec(spec, existing.pipeline_spec):
+            result.status = "exists"
+            self._record(api, result, existing.pipeline_id, existing)
+            return
+        result.status = "failed"
+        self._record(api, result, existing.pipeline_id, existing)
+        result.message = (
+            f"version {self.version!r} of {result.name} already exists with a different spec — "
+            "a version name must always mean the same spec: commit the change (new SHA) or "
+            "pass another --version"
+        )
+
+    @staticmethod
+    def _record(api: Any, result: PipelineResult, pipeline_id: str, version: Any) -> None:
+        result.pipeline_id = pipeline_id
+        if version is not None:
+            result.version_id = version.pipeline_version_id
+            result.link = api.ui_link(pipeline_id, version.pipeline_version_id)
+
+    def ensure_experiment(self, target: ExperimentTarget) -> ExperimentResult:
+        api = self.api_for(target.namespace)
+        result = ExperimentResult(target.project, target.name, target.namespace, "failed")
+        try:
+            found = api.find_experiment(target.name)
+            if found is not None:
+                result.status, result.experiment_id = "exists", found.experiment_id
+            elif self.dry_run:
+                result.status = "create"
+            else:
+                created = api.create_experiment(target.name, target.description)
+                result.status, result.experiment_id = "created", created.experiment_id
+        except TargetError as error:
+            result.message = error.message
+        return result
+
+
+def _pipeline_description(spec: Any) -> str:
+    document = spec.get("pipeline_spec", spec) if isinstance(spec, dict) else {}
+    info = document.get("pipelineInfo", {}) if isinstance(document, dict) else {}
+    return str(info.get("description") or "")
+
+
+def apply_plan(plan: Plan, publisher: Publisher, *, jobs: int) -> tuple[list, list]:
+    """Publish every pipeline and ensure every experiment, ``jobs`` requests' worth at a time
+    (they are independent, so experiments need not wait for the last upload); results come
+    back in plan order whatever order the requests finish in."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="publish") as pool:
+        pipeline_futures = [pool.submit(publisher.publish_pipeline, t) for t in plan.pipelines]
+        experiment_futures = [pool.submit(publisher.ensure_experiment, t) for t in plan.experiments]
+        pipelines = [future.result() for future in pipeline_futures]
+        experiments = [future.result() for future in experiment_futures]
+    return pipelines, experiments

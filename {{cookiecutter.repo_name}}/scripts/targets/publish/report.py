@@ -1,0 +1,215 @@
+"""What a publish did: typed results, the summary JSON, and what people read.
+
+``publish --summary-json FILE`` and ``publish --format json`` write ``PublishReport.to_json()``;
+the PR comment reads it back with ``PublishReport.from_json``. The document (schema 1)::
+
+    {
+      "schema": 1,
+      "environment": "dev",
+      "host": "https://kfp.dev.example.com",
+      "version": "feature-x-1a2b3c4d",        # the KFP version name used
+      "dry_run": false,
+      "ok": true,                              # false when anything failed
+      "counts": {"created": 1, "uploaded": 0, "exists": 0, "unchanged": 2, "failed": 0},
+      "pipelines": [                           # sorted by source path
+        {"selector": "p/train_model", "name": "p-train-model", "display_name": "p/train_model",
+         "project": "p", "source": "pipelines/p/train_model.py", "namespace": null,
+         "status": "created",                  # created | uploaded | exists | unchanged | failed
+                                               # dry run: create | upload | exists | unchanged
+                                               #          | failed
+         "pipeline_id": "...", "version_id": "...",   # null when unknown (failed, dry run)
+         "version": "feature-x-1a2b3c4d",      # for "unchanged": the latest version's name
+         "link": "<host>/#/pipelines/details/<pipeline_id>/version/<version_id>",  # or null
+         "message": ""}                        # why, for failed (one line, no credentials)
+      ],
+      "experiments": [                         # sorted by name
+        {"project": "p", "name": "p/Default", "namespace": null,
+         "status": "created",                  # created | exists | failed; dry run: create |
+                                               # exists | failed
+         "experiment_id": "...", "message": ""}
+      ],
+      "syncs": [                               # rows from the integrations (e.g. Polyaxon)
+        {"kind": "polyaxon project", "name": "...", "status": "...", "link": null,
+         "message": ""}
+      ],
+      "error": null                            # or the one line that stopped the publish
+    }                                          # before any pipeline (preflight: unreachable
+                                               # host, 401, 403); the lists are empty then
+
+"counts" counts pipeline statuses only (every status key is present, zero or not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
+
+from scripts.core.errors import Problem
+from scripts.core.report import Code, Document, Link, Strong, SyncResult, Table
+
+SUMMARY_SCHEMA = 1
+PIPELINE_STATUSES = ("created", "uploaded", "exists", "unchanged", "failed")
+DRY_RUN_STATUSES = ("create", "upload", "exists", "unchanged", "failed")
+
+
+@dataclass
+class PipelineResult:
+    selector: str
+    name: str
+    display_name: str
+    project: str
+    source: str
+    namespace: str | None
+    status: str
+    pipeline_id: str | None = None
+    version_id: str | None = None
+    version: str | None = None
+    link: str | None = None
+    message: str = ""
+    line: int | None = field(default=None, repr=False)  # for the problem line only
+
+
+@dataclass
+class ExperimentResult:
+    project: str
+    name: str
+    namespace: str | None
+    status: str
+    experiment_id: str | None = None
+    message: str = ""
+
+
+@dataclass
+class PublishReport:
+    environment: str
+    host: str
+    version: str
+    dry_run: bool
+    pipelines: list[PipelineResult]
+    experiments: list[ExperimentResult]
+    syncs: list[SyncResult] = field(default_factory=list)
+    error: str = ""  # set when nothing could be published (preflight: host, credentials)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.failed_rows()
+
+    def failed_rows(self) -> list[PipelineResult | ExperimentResult | SyncResult]:
+        rows = [*self.pipelines, *self.experiments, *self.syncs]
+        return [row for row in rows if row.status == "failed"]
+
+    def problems(self) -> list[Problem]:
+        """Every failed row as a problem line (pipelines at their source line)."""
+        problems = [
+            Problem(p.source, p.line, f"{p.display_name}: {p.message}")
+            for p in self.pipelines
+            if p.status == "failed"
+        ]
+        problems += [
+            Problem("", None, f"experiment {e.name}: {e.message}")
+            for e in self.experiments
+            if e.status == "failed"
+        ]
+        problems += [
+            Problem("", None, f"{s.kind} {s.name}: {s.message}")
+            for s in self.syncs
+            if s.status == "failed"
+        ]
+        return problems
+
+    def counts(self) -> dict[str, int]:
+        statuses = DRY_RUN_STATUSES if self.dry_run else PIPELINE_STATUSES
+        return {s: sum(1 for p in self.pipelines if p.status == s) for s in statuses}
+
+    def counts_line(self) -> str:
+        parts = [f"{n} {status}" for status, n in self.counts().items() if n]
+        if parts:
+            return ", ".join(parts)
+        return "nothing was published" if self.error else "nothing to publish"
+
+    def to_json(self) -> dict[str, Any]:
+        def pipeline_row(result: PipelineResult) -> dict[str, Any]:
+            row = asdict(result)
+            row.pop("line")
+            return row
+
+        return {
+            "schema": SUMMARY_SCHEMA,
+            "environment": self.environment,
+            "host": self.host,
+            "version": self.version,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "pipelines": [pipeline_row(p) for p in self.pipelines],
+            "experiments": [asdict(e) for e in self.experiments],
+            "syncs": [asdict(s) for s in self.syncs],
+            "error": self.error or None,
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> PublishReport:
+        """The report ``to_json`` wrote; a missing required key is a KeyError, a wrong shape a
+        TypeError (the caller says which file)."""
+        return cls(
+            environment=str(document["environment"]),
+            host=str(document["host"]),
+            version=str(document["version"]),
+            dry_run=bool(document.get("dry_run", False)),
+            pipelines=[_row(PipelineResult, item) for item in document.get("pipelines", [])],
+            experiments=[_row(ExperimentResult, item) for item in document.get("experiments", [])],
+            syncs=[_row(SyncResult, item) for item in document.get("syncs", [])],
+            error=str(document.get("error") or ""),
+        )
+
+    def document(self) -> Document:
+        mode = " (dry run: nothing was written)" if self.dry_run else ""
+        blocks: list[Any] = [
+            (
+                "publish to ",
+                Code(self.environment),
+                f" ({self.host}), version ",
+                Code(self.version),
+                mode,
+            )
+        ]
+        if self.error:
+            blocks.append((Strong("Failed:"), " ", self.error))
+        blocks.append(
+            Table(
+                ("Pipeline", "Status", "Version", "Link"),
+                tuple(
+                    (
+                        Code(p.display_name),
+                        p.status,
+                        p.version or "",
+                        Link(p.link) if p.link else p.message,
+                    )
+                    for p in self.pipelines
+                ),
+            )
+        )
+        if self.experiments:
+            rows = tuple((Code(e.name), e.status, e.message) for e in self.experiments)
+            blocks.append(Table(("Experiment", "Status", "Message"), rows))
+        if self.syncs:
+            rows = tuple(
+                (s.kind, s.name, s.status, s.message or (Link(s.link) if s.link else ""))
+                for s in self.syncs
+            )
+            blocks.append(Table(("Sync", "Name", "Status", "Link / Message"), rows))
+        blocks.append(self.counts_line())
+        heading = ("KFP publish to ", Code(self.environment), " — dry run" if self.dry_run else "")
+        return Document(heading, tuple(blocks))
+
+
+def _row(kind: type, item: dict[str, Any]) -> Any:
+    """One summary row as ``kind``: its fields only (``line`` is never written); a field a
+    hand-made or older summary leaves out is None or the field's default."""
+    values = {}
+    for spec in fields(kind):
+        if spec.name in item and spec.name != "line":
+            values[spec.name] = item[spec.name]
+        elif spec.default is MISSING and spec.default_factory is MISSING:
+            values[spec.name] = None
+    return kind(**values)
