@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.cli import main as cli
-from scripts.images.build import connect_engine, remote_digest
 from scripts.images.context import context_hash
+from scripts.images.engine import connect_engine, remote_digest
 from tests.helpers.docker_services import find_binary, start_engine, start_registry, stop
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.build.compile import CompiledPipeline, compile_one
+from scripts.build.compile import compile_one
+from scripts.build.index import CompiledPipeline
 from scripts.cli import main as cli
 from scripts.repo.model import Repo
 from tests.helpers.git_repos import REPO_ROOT

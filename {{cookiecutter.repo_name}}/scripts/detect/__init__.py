@@ -1,1 +1,2 @@
-"""TODO"""
+"""Change detection: git, the import graph (read with ``ast``, never imported), dependents, the
+base to compare with, and the affected set. Never imports kfp or pipeline code."""

@@ -26,7 +26,7 @@ How the search stays cheap (``benchmarks/changed.py`` measures it):
   which only that folder, ``pipelines/`` itself, relative imports with two dots or more, or an
   absolute ``pipelines...`` import can reach (``pipeline_scope``): their names are searched in
   the project folder's part of the buffer and in the few files that can reach in from outside;
-- a candidate's import statements are cut out and parsed alone (``scripts/import_text.py``).
+- a candidate's import statements are cut out and parsed alone (``scripts/detect/import_text.py``).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def pipeline_scope(node: str) -> str | None:
     """For a module under ``pipelines/<project>/``: that folder.
 
     Pipelines load with their project folder as a package and the repo root on ``sys.path``
-    (``scripts/discovery.py``), so such a module is imported relatively from its own project
+    (``scripts/build/discovery.py``), so such a module is imported relatively from its own project
     folder or from a module directly in ``pipelines/`` (``from . import x``,
     ``from .project import x``), with two or more dots from elsewhere under ``pipelines/``, or
     by an absolute name starting with ``pipelines``: nowhere else. Pipeline modules are most of

@@ -15,7 +15,7 @@ Why it looks like this:
   Detection never guesses "nothing changed" when git cannot answer.
 
 ``--base auto`` (what a reference means inside and outside GitHub Actions) is in
-``scripts/auto_base.py``.
+``scripts/detect/base.py``.
 """
 
 from __future__ import annotations

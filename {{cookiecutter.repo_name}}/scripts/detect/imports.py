@@ -12,7 +12,7 @@ Imports (at any depth: inside functions and ``if TYPE_CHECKING:`` blocks too)
   is an attribute, ``a/b/__init__.py`` or ``a/b.py`` already covers it);
 - relative imports at any level, ``from . import x`` included, resolved from the file's folder.
   Pipelines are loaded with the repo root on ``sys.path`` and their project folder as a package
-  (``scripts/discovery.py``), so absolute names resolve from the repo root and relative ones
+  (``scripts/build/discovery.py``), so absolute names resolve from the repo root and relative ones
   from the file's folder, exactly as here.
 
 A name that resolves to no file in ``files`` is the standard library or a third-party package
@@ -88,7 +88,7 @@ def find_references(
     import statements do not parse has no references we can see (compiling it will report the
     syntax error); a syntax error elsewhere in it does not hide its imports.
 
-    Only the import statements are parsed (``scripts/import_text.py``) unless the file may
+    Only the import statements are parsed (``scripts/detect/import_text.py``) unless the file may
     load a component, which needs its calls, or its text defeats the cut: then all of it.
     """
     index = files if isinstance(files, FileIndex) else FileIndex(files)

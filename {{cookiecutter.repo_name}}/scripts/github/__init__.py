@@ -1,1 +1,2 @@
-"""TODO"""
+"""The GitHub side of a pull request: the publish comment's Markdown (``comment``) and posting it
+once, then updating it in place (``sticky_comment``)."""

@@ -67,14 +67,33 @@ def post_sticky_comment(
     Raises CommentNotPosted for a 403 (the caller warns) and RemoteError for anything else
     GitHub refuses or when it cannot be reached. The token never appears in a message.
     """
-    from github import Auth, Github, GithubException, GithubRetry
+    from github import GithubException
     from requests.exceptions import RequestException
-    from urllib3.util.retry import Retry
 
     where = f"{repo_slug}#{pr_number} on {api_url}"
     # PyGithub logs each 403 (such as /user for GITHUB_TOKEN) at INFO; we report outcomes.
     logging.getLogger("github").setLevel(logging.WARNING)
-    client = Github(
+    client = _client(token, api_url)
+    try:
+        return _create_or_update(client, body=body, pr_number=pr_number, repo_slug=repo_slug)
+    except GithubException as error:
+        raise _refusal(error, where) from None
+    except RequestException as error:
+        raise RemoteError(
+            f"cannot reach the GitHub API at {api_url} ({type(error).__name__}) — check "
+            "GITHUB_API_URL and the network"
+        ) from None
+    finally:
+        client.close()
+
+
+def _client(token: str, api_url: str) -> Any:
+    """A PyGithub client that retries transient failures, so a passing outage does not fail
+    the job."""
+    from github import Auth, Github, GithubRetry
+    from urllib3.util.retry import Retry
+
+    return Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
         timeout=TIMEOUT_SECONDS,
@@ -86,40 +105,39 @@ def post_sticky_comment(
             allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
         ),
     )
-    try:
-        issue = client.get_repo(repo_slug).get_issue(pr_number)
-        own_login = _own_login(client)
-        existing = next((c for c in issue.get_comments() if _is_ours(c, own_login)), None)
-        if existing is None:
-            created = issue.create_comment(body)
-            return CommentResult("created", created.id, created.html_url)
-        if existing.body != body:
-            existing.edit(body)
-        return CommentResult("updated", existing.id, existing.html_url)
-    except GithubException as error:
-        status = error.status
-        if status == 403:
-            raise CommentNotPosted(
-                f"GitHub refused to comment on {where} (403: {_error_message(error)}) — the token "
-                "needs `pull-requests: write` (a fork's pull request gets a read-only token)"
-            ) from None
-        if status == 401:
-            raise RemoteError(
-                f"GitHub rejected the token for {where} (401: {_error_message(error)}) — check "
-                "GITHUB_TOKEN"
-            ) from None
-        if status == 404:
-            raise RemoteError(
-                f"{where} not found (404) — check --pr, --repo-slug (or GITHUB_REPOSITORY) and "
-                "GITHUB_API_URL, and that the token can read the repository"
-            ) from None
-        raise RemoteError(
-            f"GitHub answered {status} for {where}: {_error_message(error)}"
-        ) from None
-    except RequestException as error:
-        raise RemoteError(
-            f"cannot reach the GitHub API at {api_url} ({type(error).__name__}) — check "
-            "GITHUB_API_URL and the network"
-        ) from None
-    finally:
-        client.close()
+
+
+def _create_or_update(client: Any, *, body: str, pr_number: int, repo_slug: str) -> CommentResult:
+    """Update our earlier comment (only when its body changed) or create it, so each push
+    leaves exactly one comment."""
+    issue = client.get_repo(repo_slug).get_issue(pr_number)
+    own_login = _own_login(client)
+    existing = next((c for c in issue.get_comments() if _is_ours(c, own_login)), None)
+    if existing is None:
+        created = issue.create_comment(body)
+        return CommentResult("created", created.id, created.html_url)
+    if existing.body != body:
+        existing.edit(body)
+    return CommentResult("updated", existing.id, existing.html_url)
+
+
+def _refusal(error: Any, where: str) -> Exception:
+    """The exception for a GitHub error status: a 403 is only a warning for the caller, the
+    rest are RemoteErrors that say what to check."""
+    status = error.status
+    if status == 403:
+        return CommentNotPosted(
+            f"GitHub refused to comment on {where} (403: {_error_message(error)}) — the token "
+            "needs `pull-requests: write` (a fork's pull request gets a read-only token)"
+        )
+    if status == 401:
+        return RemoteError(
+            f"GitHub rejected the token for {where} (401: {_error_message(error)}) — check "
+            "GITHUB_TOKEN"
+        )
+    if status == 404:
+        return RemoteError(
+            f"{where} not found (404) — check --pr, --repo-slug (or GITHUB_REPOSITORY) and "
+            "GITHUB_API_URL, and that the token can read the repository"
+        )
+    return RemoteError(f"GitHub answered {status} for {where}: {_error_message(error)}")

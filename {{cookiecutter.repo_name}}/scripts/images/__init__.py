@@ -1,1 +1,3 @@
-"""TODO"""
+"""Container component images: build contexts and their hash tags (``context``), the engine and
+registry (``engine``), the plan (``plan``), build/push/pin (``build``), pinning component.yaml
+(``pin``) and the result (``report``)."""

@@ -1,4 +1,5 @@
-"""Pinning a component's image by digest, and finding components that are not pinned.
+"""Pinning a component's image by digest (``validate`` finds the unpinned ones:
+``scripts/repo/components.py``).
 
 ``component.yaml`` is written by people (comments, key order, quoting), so pinning edits the
 text, not a re-dumped YAML tree: only the characters of the ``implementation.container.image``
@@ -14,59 +15,14 @@ from pathlib import Path
 
 import yaml
 
-from scripts.core.errors import CheckFailed, Problem
+from scripts.core.errors import CheckFailed
 from scripts.core.fileio import write_atomically
-from scripts.core.yaml_io import YamlError, load_yaml_mapping, parse_yaml, read_text_file
-from scripts.repo.model import Repo
+from scripts.core.yaml_io import YamlError, parse_yaml, read_text_file
+from scripts.repo.components import IMAGE_KEY
 
-SPEC_FILE = "component.yaml"
-IMAGE_KEY = ("implementation", "container", "image")
-PINNED = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 PIN_CHECK = "sha256:" + "0" * 64  # a digest for the dry edit of check_pinnable
 # A reference that needs no quotes in YAML: registry hosts, paths, tags and digests.
 PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$")
-
-
-def is_pinned(image: str) -> bool:
-    return bool(PINNED.match(image))
-
-
-def image_of(spec: Path, display_path: str) -> tuple[str | None, int | None]:
-    """The image reference in a component spec and its line (None when it has none)."""
-    document = load_yaml_mapping(spec, display_path=display_path)
-    node = document.value
-    for key in IMAGE_KEY:
-        node = node.get(key) if isinstance(node, dict) else None
-    return (node if isinstance(node, str) else None), document.line_of(IMAGE_KEY)
-
-
-def unpinned_components(repo: Repo) -> list[Problem]:
-    """A warning for every component whose image is not ``name@sha256:<digest>``.
-
-    ``validate`` reports these: an image referenced by tag can change under a pipeline without
-    any commit. Specs that cannot be read are left to validate's own errors.
-    """
-    warnings = []
-    for folder in repo.component_dirs():
-        spec = folder / SPEC_FILE
-        shown = repo.relative(spec)
-        try:
-            image, line = image_of(spec, shown)
-        except YamlError:
-            continue
-        if image is None or is_pinned(image):
-            continue
-        if (folder / "Dockerfile").is_file():
-            fix = (
-                "CI pins it when it builds the image on main (python -m scripts images --env "
-                "prod --push --pin)"
-            )
-        else:
-            fix = "pin it to the digest of the image you use: image: <name>@sha256:<digest>"
-        warnings.append(
-            Problem(shown, line, f"image {image} is not pinned by digest — {fix}", "warning")
-        )
-    return warnings
 
 
 def _image_scalar(text: str, shown: str) -> yaml.ScalarNode:

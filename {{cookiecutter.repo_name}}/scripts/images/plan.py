@@ -13,7 +13,8 @@ from scripts.core.errors import CheckFailed, Problem, UsageError
 from scripts.core.naming import COMPONENT_NAME
 from scripts.images.context import DOCKERFILE, context_hash, context_paths
 from scripts.images.engine import RegistryUnavailable, local_image_exists, remote_digest
-from scripts.images.pin import SPEC_FILE, check_pinnable
+from scripts.images.pin import check_pinnable
+from scripts.repo.components import SPEC_FILE
 from scripts.repo.model import Repo
 
 

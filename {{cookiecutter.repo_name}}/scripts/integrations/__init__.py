@@ -16,9 +16,11 @@ import importlib
 import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from scripts.core.report import SyncResult
+from scripts.repo.environments import Environment
+from scripts.repo.manifests import Project
+from scripts.repo.model import Repo
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,9 @@ class Integration:
 class SyncContext:
     """What a sync step gets: the repo, the environment, the projects this publish touched."""
 
-    repo: Any  # scripts.repo.model.Repo
-    environment: Any  # scripts.repo.environments.Environment
-    projects: tuple[Any, ...]  # scripts.repo.manifests.Project values of the touched projects
+    repo: Repo
+    environment: Environment
+    projects: tuple[Project, ...]  # the touched projects
     dry_run: bool
 
 

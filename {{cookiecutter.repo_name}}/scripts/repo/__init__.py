@@ -1,1 +1,3 @@
-"""TODO"""
+"""The repository as data: the repo model (projects, pipelines, components, selectors), manifests,
+environments, schema checks, ``validate``, CODEOWNERS and the project scaffold. Read from the
+file system only; never imports kfp."""

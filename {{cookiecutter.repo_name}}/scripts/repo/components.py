@@ -9,6 +9,7 @@ load time that a schema cannot say: duplicate input or output names, and placeho
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from scripts.repo.model import Repo
 
 SCHEMA = "component.schema.json"
 SPEC_FILE = "component.yaml"
+IMAGE_KEY = ("implementation", "container", "image")
+PINNED = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 INPUT_PLACEHOLDERS = ("inputValue", "inputPath", "inputUri", "inputMetadata", "isPresent")
 OUTPUT_PLACEHOLDERS = ("outputPath", "outputUri", "outputMetadata")
 
@@ -131,3 +134,45 @@ def _placeholder_problems(
             else:
                 problems += _placeholder_problems(document, value, (*key_path, key), names)
     return problems
+
+
+def is_pinned(image: str) -> bool:
+    return bool(PINNED.match(image))
+
+
+def image_of(spec: Path, display_path: str) -> tuple[str | None, int | None]:
+    """The image reference in a component spec and its line (None when it has none)."""
+    document = load_yaml_mapping(spec, display_path=display_path)
+    node = document.value
+    for key in IMAGE_KEY:
+        node = node.get(key) if isinstance(node, dict) else None
+    return (node if isinstance(node, str) else None), document.line_of(IMAGE_KEY)
+
+
+def unpinned_components(repo: Repo) -> list[Problem]:
+    """A warning for every component whose image is not ``name@sha256:<digest>``.
+
+    ``validate`` reports these: an image referenced by tag can change under a pipeline without
+    any commit. Specs that cannot be read are left to validate's own errors.
+    """
+    warnings = []
+    for folder in repo.component_dirs():
+        spec = folder / SPEC_FILE
+        shown = repo.relative(spec)
+        try:
+            image, line = image_of(spec, shown)
+        except YamlError:
+            continue
+        if image is None or is_pinned(image):
+            continue
+        if (folder / "Dockerfile").is_file():
+            fix = (
+                "CI pins it when it builds the image on main (python -m scripts images --env "
+                "prod --push --pin)"
+            )
+        else:
+            fix = "pin it to the digest of the image you use: image: <name>@sha256:<digest>"
+        warnings.append(
+            Problem(shown, line, f"image {image} is not pinned by digest — {fix}", "warning")
+        )
+    return warnings

@@ -229,6 +229,30 @@ def manifest_problems(repo: Repo) -> list[Problem]:
 
 def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Problem]:
     """Manifests against the repo: folders, components, environments, one owner per component."""
+    by_stem, problems = _by_stem(documents)
+    problems += _unclaimed_pipeline_folders(repo)
+    pipeline_dirs = {folder.name for folder in repo.pipeline_dirs()}
+    components = set(repo.component_names())
+    environments = _environment_names(repo)
+    owner_of: dict[str, tuple[str, str]] = {}
+    for stem, document in sorted(by_stem.items()):
+        if PROJECT_NAME.match(stem) and stem not in pipeline_dirs:
+            problems.append(
+                Problem(
+                    document.path,
+                    document.line_of(("name",)),
+                    f"there is no pipelines/{stem}/ folder — create it with the project's "
+                    f"first pipeline, pipelines/{stem}/<pipeline>.py",
+                )
+            )
+        problems += _component_problems(document, components, owner_of)
+        problems += _namespace_problems(document, environments)
+    return problems
+
+
+def _by_stem(documents: list[YamlDocument]) -> tuple[dict[str, YamlDocument], list[Problem]]:
+    """The first manifest per project (file stem) and a problem for each later one, so the
+    other cross-checks see each project once."""
     problems: list[Problem] = []
     by_stem: dict[str, YamlDocument] = {}
     for document in documents:
@@ -243,75 +267,80 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
                 )
             )
         by_stem.setdefault(stem, document)
+    return by_stem, problems
+
+
+def _unclaimed_pipeline_folders(repo: Repo) -> list[Problem]:
+    """A problem for each pipelines/ folder with no manifest file (even an unreadable one),
+    since its pipelines would have no owners and no experiments."""
     manifest_stems = {path.stem for path in repo.manifest_paths()}  # unreadable ones too
-    for folder in repo.pipeline_dirs():
-        if folder.name not in manifest_stems:
-            problems.append(
-                Problem(
-                    repo.relative(folder),
-                    None,
-                    f"no manifest for this pipelines folder — add projects/{folder.name}.yml "
-                    "(copy an existing manifest and set its name, experiments and owners) or "
-                    "move the pipelines into an existing project",
-                )
-            )
-    pipeline_dirs = {folder.name for folder in repo.pipeline_dirs()}
-    components = set(repo.component_names())
-    environments = _environment_names(repo)
-    owner_of: dict[str, tuple[str, str]] = {}
-    for stem, document in sorted(by_stem.items()):
-        value = document.value
-        if PROJECT_NAME.match(stem) and stem not in pipeline_dirs:
+    return [
+        Problem(
+            repo.relative(folder),
+            None,
+            f"no manifest for this pipelines folder — add projects/{folder.name}.yml "
+            "(copy an existing manifest and set its name, experiments and owners) or "
+            "move the pipelines into an existing project",
+        )
+        for folder in repo.pipeline_dirs()
+        if folder.name not in manifest_stems
+    ]
+
+
+def _component_problems(
+    document: YamlDocument, components: set[str], owner_of: dict[str, tuple[str, str]]
+) -> list[Problem]:
+    """Listed components that do not exist or that an earlier manifest already owns; records
+    this manifest's new claims in ``owner_of`` so each component has one owning project."""
+    problems: list[Problem] = []
+    listed: set[str] = set()
+    for index, component in enumerate(_list(document.value.get("components"))):
+        if not isinstance(component, str) or component in listed:
+            continue  # a repeat within one list is the schema's "lists ... twice"
+        listed.add(component)
+        line = document.line_of(("components", index))
+        if component not in components:
             problems.append(
                 Problem(
                     document.path,
-                    document.line_of(("name",)),
-                    f"there is no pipelines/{stem}/ folder — create it with the project's "
-                    f"first pipeline, pipelines/{stem}/<pipeline>.py",
+                    line,
+                    f"component {component!r} does not exist (no components/{component}/"
+                    "component.yaml) — fix the name or remove it from the list",
                 )
             )
-        listed: set[str] = set()
-        for index, component in enumerate(_list(value.get("components"))):
-            if not isinstance(component, str) or component in listed:
-                continue  # a repeat within one list is the schema's "lists ... twice"
-            listed.add(component)
-            line = document.line_of(("components", index))
-            if component not in components:
-                problems.append(
-                    Problem(
-                        document.path,
-                        line,
-                        f"component {component!r} does not exist (no components/{component}/"
-                        "component.yaml) — fix the name or remove it from the list",
-                    )
+        elif component in owner_of:
+            other_path, other_line = owner_of[component]
+            problems.append(
+                Problem(
+                    document.path,
+                    line,
+                    f"component {component!r} is already owned by {other_path} (line "
+                    f"{other_line}) — a component has one owning project; remove it from "
+                    "one of the lists",
                 )
-            elif component in owner_of:
-                other_path, other_line = owner_of[component]
-                problems.append(
-                    Problem(
-                        document.path,
-                        line,
-                        f"component {component!r} is already owned by {other_path} (line "
-                        f"{other_line}) — a component has one owning project; remove it from "
-                        "one of the lists",
-                    )
-                )
-            else:
-                owner_of[component] = (document.path, str(line))
-        namespaces = value.get("namespaces")
-        if environments is not None and isinstance(namespaces, dict):
-            for environment in namespaces:
-                if environment not in environments:
-                    problems.append(
-                        Problem(
-                            document.path,
-                            document.line_of(("namespaces", environment)),
-                            f"namespace for environment {environment!r}, which "
-                            f"{ENVIRONMENTS_FILE} does not define — use one of "
-                            f"{', '.join(sorted(environments))}",
-                        )
-                    )
+            )
+        else:
+            owner_of[component] = (document.path, str(line))
     return problems
+
+
+def _namespace_problems(document: YamlDocument, environments: set[str] | None) -> list[Problem]:
+    """Namespace overrides for environments that environments.yml does not define (a typo
+    would otherwise be ignored); nothing when that file cannot be read."""
+    namespaces = document.value.get("namespaces")
+    if environments is None or not isinstance(namespaces, dict):
+        return []
+    return [
+        Problem(
+            document.path,
+            document.line_of(("namespaces", environment)),
+            f"namespace for environment {environment!r}, which "
+            f"{ENVIRONMENTS_FILE} does not define — use one of "
+            f"{', '.join(sorted(environments))}",
+        )
+        for environment in namespaces
+        if environment not in environments
+    ]
 
 
 def _environment_names(repo: Repo) -> set[str] | None:

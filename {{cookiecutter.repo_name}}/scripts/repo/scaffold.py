@@ -86,8 +86,9 @@ from __future__ import annotations
 
 import yaml
 
-from scripts.build.compile import CompiledPipeline, compile_one
+from scripts.build.compile import compile_one
 from scripts.build.discovery import load_module
+from scripts.build.index import CompiledPipeline
 from scripts.repo.model import pipeline_from_path
 from tests.helpers.git_repos import REPO_ROOT
 

@@ -80,66 +80,83 @@ def _unknown_key_message(key: str, allowed: list[str]) -> str:
 def _problems_of_error(error: Any, document: YamlDocument) -> list[Problem]:
     """One jsonschema error -> the problems a person reads (several for several bad keys)."""
     path = tuple(error.absolute_path)
+    found = _key_messages(error, path)
+    if found is None:
+        found = [_value_message(error, path)]
+    return [
+        Problem(document.path, document.line_of(key_path), message) for key_path, message in found
+    ]
+
+
+def _key_messages(error: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]] | None:
+    """(key path, message) for errors about a mapping's keys, each on the key's own line so
+    that several bad keys are several problems; None for any other error."""
     label = field_label(path)
-    subject = label or "the document"
     schema = error.schema
     validator = error.validator
-
-    def at(key_path: tuple[Any, ...], message: str) -> Problem:
-        return Problem(document.path, document.line_of(key_path), message)
-
     if validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed]
-        return [at((*path, key), _unknown_key_message(key, allowed)) for key in extra]
+        return [((*path, key), _unknown_key_message(key, allowed)) for key in extra]
     if validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         properties = schema.get("properties", {})
         where = f"{label}: " if label else ""
         return [
-            at(path, _with_hint(f"{where}missing key {key!r}", properties.get(key, {}), "add it: "))
+            (path, _with_hint(f"{where}missing key {key!r}", properties.get(key, {}), "add it: "))
             for key in missing
         ]
     if "propertyNames" in error.absolute_schema_path:
         key = error.instance
-        return [at((*path, key), _with_hint(f"{subject}: key {key!r} is not valid", schema))]
+        subject = label or "the document"
+        return [((*path, key), _with_hint(f"{subject}: key {key!r} is not valid", schema))]
+    return None
+
+
+def _value_message(error: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], str]:
+    """(key path, message) for an error about one value: what it must be instead, with the
+    schema's description as the fix, rather than jsonschema's wording of the schema."""
+    subject = field_label(path) or "the document"
+    schema = error.schema
+    validator = error.validator
     if validator == "type":
         expected = error.validator_value
         expected = [expected] if isinstance(expected, str) else expected
         wanted = " or ".join(TYPE_NAMES[name] for name in expected)
         actual = type_name(error.instance)
-        return [at(path, _with_hint(f"{subject} must be {wanted}, not {actual}", schema))]
+        return path, _with_hint(f"{subject} must be {wanted}, not {actual}", schema)
     if validator == "const":
-        return [
-            at(
-                path,
-                _with_hint(
-                    f"{subject} must be {error.validator_value!r}, not {error.instance!r}", schema
-                ),
-            )
-        ]
+        return path, _with_hint(
+            f"{subject} must be {error.validator_value!r}, not {error.instance!r}", schema
+        )
     if validator in ("minItems", "minProperties") or (
         validator == "minLength" and error.validator_value == 1
     ):
-        return [at(path, _with_hint(f"{subject} is empty", schema))]
+        return path, _with_hint(f"{subject} is empty", schema)
     if validator == "maxLength":
-        return [
-            at(
-                path,
-                f"{subject} is {len(error.instance)} characters, over the limit of "
-                f"{error.validator_value} — shorten it",
-            )
-        ]
-    if validator == "uniqueItems":
-        seen: set[str] = set()
-        for index, item in enumerate(error.instance):
-            marker = json.dumps(item, sort_keys=True)
-            if marker in seen:
-                return [at((*path, index), f"{subject} lists {item!r} twice — keep one")]
-            seen.add(marker)
+        return (
+            path,
+            f"{subject} is {len(error.instance)} characters, over the limit of "
+            f"{error.validator_value} — shorten it",
+        )
+    if validator == "uniqueItems" and (repeat := _first_repeat(error.instance)) is not None:
+        index, item = repeat
+        return (*path, index), f"{subject} lists {item!r} twice — keep one"
     if validator == "pattern":
-        return [at(path, _with_hint(f"{subject} {error.instance!r} is not valid", schema))]
-    return [at(path, _with_hint(f"{subject}: {error.message}", schema))]
+        return path, _with_hint(f"{subject} {error.instance!r} is not valid", schema)
+    return path, _with_hint(f"{subject}: {error.message}", schema)
+
+
+def _first_repeat(items: Iterable[Any]) -> tuple[int, Any] | None:
+    """The index and value of the first item equal to an earlier one (compared as JSON, so
+    mappings and lists count too), to point at the repeat rather than the whole list."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        marker = json.dumps(item, sort_keys=True)
+        if marker in seen:
+            return index, item
+        seen.add(marker)
+    return None
 
 
 def schema_problems(document: YamlDocument, schema: dict[str, Any]) -> list[Problem]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scripts.core.errors import Problem
-from scripts.images.pin import unpinned_components
-from scripts.repo.components import component_problems
+from scripts.repo.components import component_problems, unpinned_components
 from scripts.repo.environments import environments_problems
 from scripts.repo.manifests import manifest_problems
 from scripts.repo.model import Repo

@@ -1,6 +1,6 @@
-"""The import graph read with ast (scripts/imports.py) and the import-statement cut that keeps it
-fast (scripts/import_text.py): every import form, component references, and the cut being exact
-or refused."""
+"""The import graph read with ast (scripts/detect/imports.py) and the import-statement cut that
+keeps it fast (scripts/detect/import_text.py): every import form, component references, and the
+cut being exact or refused."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ import pytest
 from scripts.core.errors import CheckFailed
 from scripts.images import context as image_context
 from scripts.images.context import context_hash, context_paths
-from scripts.images.pin import is_pinned, pin_image, unpinned_components
+from scripts.images.pin import pin_image
+from scripts.repo.components import is_pinned, unpinned_components
 from scripts.repo.model import Repo
 
 DIGEST = "sha256:" + "ab" * 32

@@ -52,7 +52,7 @@ def test_owners_of_sample_paths(mini):
         "components/trainer/src/train.py": ["@acme/demo-ml", "@jdoe"],
         "components/trainer/component.yaml": ["@acme/demo-ml", "@jdoe"],
         "components/shared-io/component.yaml": [PLATFORM],
-        "scripts/publish.py": [PLATFORM],
+        "scripts/targets/publish/apply.py": [PLATFORM],
         "schemas/project.schema.json": [PLATFORM],
         "environments.yml": [PLATFORM],
         "README.md": [PLATFORM],

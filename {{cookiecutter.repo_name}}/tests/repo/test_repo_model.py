@@ -1,4 +1,4 @@
-"""Names and discovery in the repo model (scripts/repo.py)."""
+"""Names and discovery in the repo model (scripts/repo/model.py and scripts/core/naming.py)."""
 
 from __future__ import annotations
 

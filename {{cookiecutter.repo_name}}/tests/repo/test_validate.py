@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from scripts.cli import main as cli
-from scripts.images import pin as image_pin
+from scripts.repo import components as component_specs
 from scripts.repo import validate as validate_module
 from tests.helpers.git_repos import REPO_ROOT
 from tests.helpers.mini_repo import VALID_COMPONENT, VALID_MANIFEST, make_mini_repo
@@ -361,7 +361,7 @@ def test_what_the_schema_accepts_kfp_loads(mini):
 
 
 def test_an_unpinned_image_is_a_warning_on_its_line_and_does_not_fail(mini, capsys, monkeypatch):
-    monkeypatch.setattr(validate_module, "unpinned_components", image_pin.unpinned_components)
+    monkeypatch.setattr(validate_module, "unpinned_components", component_specs.unpinned_components)
     mini.component("trainer")
     mini.component("pinned", VALID_COMPONENT.replace(":1.0", "@sha256:" + "0" * 64))
     code, out, err = run_validate(mini, capsys)

@@ -1,7 +1,8 @@
 """A faithful Kubeflow Pipelines v2beta1 API server for tests and demos, on 127.0.0.1.
 
 It answers the endpoints `kfp.Client` and `python -m scripts publish` use, with the behaviour of
-the real API server at backend tag 2.17.0 as shared/reference/kfp-api.md documents it: uniqueness
+the real API server at backend tag 2.17.0 (read from its source,
+https://github.com/kubeflow/pipelines/tree/2.17.0/backend/src/apiserver): uniqueness
 and both 409 body shapes, the first version `upload` creates, name and length validation, filter
 JSON, pagination, snake_case JSON with empty fields omitted, multi-user namespaces, a bearer-token
 front door and injected faults. The pieces live in `tests/servers/kfp_backend/`.

@@ -1,8 +1,8 @@
 """The KFP API test server against the real `kfp.Client`, and raw HTTP where the client can't ask.
 
-What each test pins down is the real server's behaviour as shared/reference/kfp-api.md records it;
-a section number in a docstring points there. (No `from __future__ import annotations`: the
-KFP SDK reads the component's annotations as real types.)
+What each test pins down is the real server's behaviour at backend tag 2.17.0, read from its
+source (https://github.com/kubeflow/pipelines/tree/2.17.0/backend/src/apiserver). (No
+`from __future__ import annotations`: the KFP SDK reads the component's annotations as real types.)
 """
 
 import json
@@ -339,7 +339,7 @@ def test_name_length_limits(kfp_server, package):
     assert ok.status == 200
 
     json_endpoint = create_pipeline(kfp_server, "p" * 129)
-    assert json_endpoint.status == 500  # the API converter's quirk (section 2.3)
+    assert json_endpoint.status == 500  # the API converter's quirk (server/api_converter.go)
     assert json_endpoint.json["details"][0]["message"] == "Internal Server Error"
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from scripts.core.errors import ConfigError, RemoteError
 from scripts.core.retry import RetryPolicy
+from scripts.repo.environments import Environment
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ class Settings:
         return f"Settings(host={self.host!r}, owner={self.owner!r})"
 
 
-def settings_for(environment: Any, environ: Mapping[str, str] | None = None) -> Settings:
+def settings_for(environment: Environment, environ: Mapping[str, str] | None = None) -> Settings:
     """Host, owner and token for ``environment`` (``scripts.repo.environments.Environment``, whose
     POLYAXON_HOST / POLYAXON_OWNER overrides are already applied)."""
     environ = os.environ if environ is None else environ

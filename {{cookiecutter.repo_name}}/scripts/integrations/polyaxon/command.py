@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 
 from scripts.core.errors import Problem, ProblemsFound, UsageError
+from scripts.core.report import emit
+from scripts.integrations.polyaxon.api import ProjectTarget, Settings
+from scripts.integrations.polyaxon.sync import ProjectResult
+from scripts.repo.manifests import Project
 
 HELP = (
     "create the Polyaxon project of every manifest with `polyaxon: {enabled: true}` in an "
@@ -12,7 +16,6 @@ HELP = (
     "/ POLYAXON_OWNER override them; token from POLYAXON_AUTH_TOKEN); existing ones are left "
     "alone, a changed description or a missing tag is updated"
 )
-HEADERS = ("PROJECT", "POLYAXON PROJECT", "STATUS", "LINK / MESSAGE")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +37,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scripts.core.output import Reporter, print_json
-    from scripts.core.report import text_table
     from scripts.integrations.polyaxon import sync as polyaxon
     from scripts.repo.environments import load_environment
     from scripts.repo.manifests import load_projects
@@ -43,59 +44,52 @@ def run(args: argparse.Namespace) -> int:
 
     repo = Repo.discover(args.repo)
     environment = load_environment(repo.root, args.env)
-    projects = load_projects(repo)
-    if args.projects:
-        known = {project.name for project in projects}
-        unknown = sorted(set(args.projects) - known)
-        if unknown:
-            raise UsageError(
-                f"no project {', '.join(map(repr, unknown))} — use one of "
-                f"{', '.join(sorted(known)) or '(none: add projects/<name>.yml)'}"
-            )
-        projects = [project for project in projects if project.name in args.projects]
+    projects = _selected_projects(load_projects(repo), args.projects)
     wanted = polyaxon.targets(projects)
     settings = polyaxon.settings_for(environment) if wanted else None
-    results = []
-    retries = 0
-    if wanted:
-        api = polyaxon.PolyaxonApi(settings)
-        results = polyaxon.sync_projects(api, wanted, dry_run=args.dry_run)
-        retries = api.retries_done
-
-    if args.format == "json":
-        print_json(
-            {
-                "schema": 1,
-                "environment": environment.name,
-                "host": settings.host if settings else None,
-                "owner": settings.owner if settings else None,
-                "dry_run": args.dry_run,
-                "ok": all(row.status != "failed" for row in results),
-                "projects": [
-                    {
-                        "project": row.project,
-                        "name": row.name,
-                        "status": row.status,
-                        "link": row.link,
-                        "message": row.message,
-                    }
-                    for row in results
-                ],
-            }
-        )
-    elif not wanted:
-        print("no manifest enables Polyaxon (polyaxon: {enabled: true}); nothing to sync")
-    else:
-        mode = " (dry run: nothing was written)" if args.dry_run else ""
-        print(
-            f"polyaxon-sync to {environment.name} ({settings.host}, owner {settings.owner}){mode}"
-        )
-        rows = [
-            (row.project, row.name, row.status, row.message or row.link or "") for row in results
-        ]
-        print(text_table(HEADERS, rows))
+    results, retries = _sync(wanted, settings, dry_run=args.dry_run)
+    report = polyaxon.SyncReport(environment.name, settings, args.dry_run, results)
+    emit(report, args.format)
     if retries:
+        from scripts.core.output import Reporter
+
         Reporter().info(f"note: {retries} transient failure(s) retried")
+    _raise_failures(results)
+    return 0
+
+
+def _selected_projects(projects: list[Project], requested: list[str]) -> list[Project]:
+    """The projects named on the command line (all when none are), so that a typo is a usage
+    error listing the real names instead of a silent no-op."""
+    if not requested:
+        return projects
+    known = {project.name for project in projects}
+    unknown = sorted(set(requested) - known)
+    if unknown:
+        raise UsageError(
+            f"no project {', '.join(map(repr, unknown))} — use one of "
+            f"{', '.join(sorted(known)) or '(none: add projects/<name>.yml)'}"
+        )
+    return [project for project in projects if project.name in requested]
+
+
+def _sync(
+    wanted: list[ProjectTarget], settings: Settings | None, *, dry_run: bool
+) -> tuple[list[ProjectResult], int]:
+    """The sync results and the retries it took; no API client at all when nothing is wanted,
+    so a repo without Polyaxon projects needs no Polyaxon settings."""
+    from scripts.integrations.polyaxon import sync as polyaxon
+
+    if not wanted:
+        return [], 0
+    api = polyaxon.PolyaxonApi(settings)
+    results = polyaxon.sync_projects(api, wanted, dry_run=dry_run)
+    return results, api.retries_done
+
+
+def _raise_failures(results: list[ProjectResult]) -> None:
+    """Turn failed rows into ProblemsFound (after the report is printed), so the exit code says
+    the sync failed and each failure points at its manifest."""
     failed = [
         Problem(row.manifest_path, None, f"polyaxon project {row.name}: {row.message}")
         for row in results
@@ -103,4 +97,3 @@ def run(args: argparse.Namespace) -> int:
     ]
     if failed:
         raise ProblemsFound(failed)
-    return 0

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from scripts.core.errors import ConfigError
-from scripts.core.report import SyncResult
+from scripts.core.report import Document, SyncResult, Table
 from scripts.integrations import SyncContext
 from scripts.integrations.polyaxon.api import (
     PolyaxonApi,
     PolyaxonError,
     ProjectTarget,
+    Settings,
     settings_for,
 )
 
@@ -143,3 +144,47 @@ def sync_step(context: SyncContext) -> list[SyncResult]:
         return [row.to_sync_result() for row in sync_projects(api, wanted, dry_run=context.dry_run)]
     except (ConfigError, PolyaxonError) as error:
         return [SyncResult("polyaxon", context.environment.name, "failed", message=error.message)]
+
+
+@dataclass
+class SyncReport:
+    """One ``polyaxon-sync`` run: where it went and a row per project (JSON schema 1)."""
+
+    environment: str
+    settings: Settings | None  # None when no manifest enables Polyaxon
+    dry_run: bool
+    results: list[ProjectResult]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "environment": self.environment,
+            "host": self.settings.host if self.settings else None,
+            "owner": self.settings.owner if self.settings else None,
+            "dry_run": self.dry_run,
+            "ok": all(row.status != "failed" for row in self.results),
+            "projects": [
+                {
+                    "project": row.project,
+                    "name": row.name,
+                    "status": row.status,
+                    "link": row.link,
+                    "message": row.message,
+                }
+                for row in self.results
+            ],
+        }
+
+    def document(self) -> Document:
+        heading = f"polyaxon-sync to {self.environment}"
+        if self.settings is None:
+            nothing = "no manifest enables Polyaxon (polyaxon: {enabled: true}); nothing to sync"
+            return Document(heading, (nothing,))
+        mode = " (dry run: nothing was written)" if self.dry_run else ""
+        where = f"{heading} ({self.settings.host}, owner {self.settings.owner}){mode}"
+        rows = tuple(
+            (row.project, row.name, row.status, row.message or row.link or "")
+            for row in self.results
+        )
+        table = Table(("project", "polyaxon project", "status", "link / message"), rows)
+        return Document(heading, (where, table))

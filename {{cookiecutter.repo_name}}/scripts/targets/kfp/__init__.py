@@ -1,1 +1,2 @@
-"""TODO"""
+"""Kubeflow Pipelines: credentials (``auth``), the CI-safe client (``client``), the operations
+with retries (``api``), error translation (``errors``), and runs on KFP or with ``kfp.local``."""

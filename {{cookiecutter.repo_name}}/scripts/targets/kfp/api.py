@@ -159,7 +159,9 @@ class KfpApi:
     @staticmethod
     def name_filter(key: str, value: str) -> str:
         """A filter on one key, URL-encoded once here because the server decodes the filter
-        twice (reference §1.4): names with spaces, '+' or '%' (experiments) stay intact."""
+        twice (once as a query parameter, then ``url.QueryUnescape`` in
+        backend/src/apiserver/server/list_request_util.go): names with spaces, '+' or '%'
+        (experiments) stay intact."""
         document = {"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]}
         return quote(json.dumps(document, separators=(",", ":")), safe="")
 
@@ -185,7 +187,8 @@ class KfpApi:
                 f"{self.host} is a multi-user KFP: set the namespace to publish into "
                 "(environments.<env>.namespace in environments.yml, or KFP_NAMESPACE)"
             )
-        # The API server does not authenticate healthz (reference §4.3), so a missing or wrong
+        # The API server does not authenticate healthz (it is registered on the HTTP mux outside
+        # the authenticating interceptors, backend/src/apiserver/main.go), so a missing or wrong
         # credential would otherwise surface once per pipeline: probe with one cheap read.
         self.call(
             "list experiments (credentials check)",

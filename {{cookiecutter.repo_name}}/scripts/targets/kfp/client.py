@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from scripts.core.errors import ConfigError
 from scripts.core.retry import RetryPolicy
+from scripts.repo.environments import Environment
 from scripts.targets.kfp.api import DEFAULT_RETRY, KfpApi
 from scripts.targets.kfp.auth import Auth
 
@@ -88,7 +89,7 @@ def _install_transport_defaults(client: Any, timeout: tuple[float, float]) -> No
 
 
 def connect(
-    environment: Any,
+    environment: Environment,
     *,
     environ: Mapping[str, str] | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,

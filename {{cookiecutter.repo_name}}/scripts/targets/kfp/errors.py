@@ -16,7 +16,10 @@ class KfpError(TargetError):
 
 
 def error_text(body: Any) -> str:
-    """The server's message from either error shape (reference §2.2/§2.3), or the raw text."""
+    """The server's message, or the raw text. KFP answers in two shapes: a grpc-gateway
+    ``google.rpc.Status`` (``{"code", "message", "details"}``) from its JSON API, and
+    ``{"error_message", "error_details"}`` from the upload handlers
+    (backend/src/apiserver/server/pipeline_upload_server.go in kubeflow/pipelines)."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     text = (body or "").strip()

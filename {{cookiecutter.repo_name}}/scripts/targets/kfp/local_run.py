@@ -250,8 +250,6 @@ def run_local(
     """
     from kfp import local
 
-    from scripts.build.discovery import describe_exception
-
     # kfp.local names the run folder after pipelineInfo.name, which is the function's name until
     # compile sets the KFP name; set it here too, so that build/local/ says which project's
     # train_model ran and local folders match the names on KFP.
@@ -268,6 +266,26 @@ def run_local(
         raise_on_error=False,
     )
     started = time.monotonic()
+    failure = _call_pipeline(function, arguments, capture)
+    seconds = time.monotonic() - started
+    run_dir = _new_run_dir(root, before)
+    log_path = _write_run_log(run_dir, capture.lines)
+    if failure is not None:
+        where = f" (log: {repo.relative(log_path)})" if log_path else ""
+        raise CheckFailed(
+            f"kfp.local cannot run this pipeline: {failure}{where}", path=pipeline.path
+        )
+    order, statuses = _task_statuses(capture.lines)
+    tasks = read_task_results(run_dir, order, statuses, spec)
+    _add_times_and_errors(tasks, display.seconds, capture.lines)
+    return LocalRun(pipeline, dict(arguments), run_dir, log_path, seconds, tasks)
+
+
+def _call_pipeline(function: Any, arguments: Mapping[str, Any], capture: _LogCapture) -> str | None:
+    """Run the pipeline with kfp.local's output captured; the reason when kfp.local refused it
+    (e.g. a container component), None when it ran (a failed task is not a refusal)."""
+    from scripts.build.discovery import describe_exception
+
     failure: str | None = None
     # Tasks run from their own source (KFP ships each component's function, not the repo), so
     # nothing but the arguments crosses into the subprocesses.
@@ -277,34 +295,49 @@ def run_local(
         except Exception as error:  # kfp.local refused the pipeline (e.g. a container component)
             failure = describe_exception(error)
     capture.close_log()
-    seconds = time.monotonic() - started
-    created = sorted(path for path in root.iterdir() if path.name not in before and path.is_dir())
-    run_dir = created[-1] if created else None
-    log_path = None
-    if run_dir is not None:
-        log_path = run_dir / RUN_LOG
-        text = "\n".join(_ANSI.sub("", line) for line in capture.lines) + "\n"
-        log_path.write_text(text, encoding="utf-8")
-    if failure is not None:
-        where = f" (log: {repo.relative(log_path)})" if log_path else ""
-        raise CheckFailed(
-            f"kfp.local cannot run this pipeline: {failure}{where}", path=pipeline.path
-        )
+    return failure
 
+
+def _new_run_dir(root: Path, before: set[str]) -> Path | None:
+    """The newest folder that was not in ``root`` before: kfp.local does not say where it wrote."""
+    created = sorted(path for path in root.iterdir() if path.name not in before and path.is_dir())
+    return created[-1] if created else None
+
+
+def _write_run_log(run_dir: Path | None, lines: list[str]) -> Path | None:
+    """Keep the whole captured log, colours stripped, next to the run's outputs so the full
+    story survives the condensed progress lines; None when there is no run folder."""
+    if run_dir is None:
+        return None
+    log_path = run_dir / RUN_LOG
+    text = "\n".join(_ANSI.sub("", line) for line in lines) + "\n"
+    log_path.write_text(text, encoding="utf-8")
+    return log_path
+
+
+def _task_statuses(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The tasks in the order they started and each finished task's status, read from the
+    log because kfp.local reports them nowhere else."""
     order: list[str] = []
     statuses: dict[str, str] = {}
-    for line in capture.lines:
+    for line in lines:
         plain = _ANSI.sub("", line)
         if match := _TASK_STARTED.search(plain):
             order.append(match[1])
         elif match := _TASK_FINISHED.search(plain):
             statuses[match[1]] = match[2]
-    tasks = read_task_results(run_dir, order, statuses, spec)
+    return order, statuses
+
+
+def _add_times_and_errors(
+    tasks: list[TaskResult], seconds: Mapping[str, float], lines: list[str]
+) -> None:
+    """Fill in each task's duration and, for a failed task, its own error from the log, so the
+    report names the real cause rather than kfp.local's generic failure."""
     for task in tasks:
-        task.seconds = display.seconds.get(task.name)
+        task.seconds = seconds.get(task.name)
         if task.status != "SUCCESS":
-            task.error = task_error(capture.lines, task.name) or "failed (see the log)"
-    return LocalRun(pipeline, dict(arguments), run_dir, log_path, seconds, tasks)
+            task.error = task_error(lines, task.name) or "failed (see the log)"
 
 
 def failure_error(repo: Repo, run: LocalRun) -> TaskFailed:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scripts.core.errors import CheckFailed, UsageError
+from scripts.repo.manifests import Project
 from scripts.repo.model import Pipeline
+from scripts.targets.kfp.api import KfpApi
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class RemoteRun:
         return dict(self.__dict__)
 
 
-def choose_experiment(project: Any, requested: str | None) -> str:
+def choose_experiment(project: Project, requested: str | None) -> str:
     """The manifest experiment to run in: ``requested`` (with or without the ``<project>/``
     prefix), else the manifest's first one. ``project`` is a ``scripts.repo.manifests.Project``."""
     names = [experiment.name for experiment in project.experiments]
@@ -56,9 +58,9 @@ def run_link(host: str, run_id: str) -> str:
 
 
 def start_remote_run(
-    api: Any,
+    api: KfpApi,
     pipeline: Pipeline,
-    project: Any,
+    project: Project,
     given: Mapping[str, str],
     *,
     version: str | None,
@@ -69,12 +71,49 @@ def start_remote_run(
 
     ``api`` is a ``scripts.targets.kfp.api.KfpApi`` already in the project's namespace.
     """
-    import kfp_server_api
-
     from scripts.build.parameters import bind_parameters
-    from scripts.core.retry import RetryPolicy
 
     experiment_name = choose_experiment(project, experiment)
+    found, chosen = _find_version(api, pipeline, version)
+    version_name = chosen.name or chosen.display_name
+    arguments = bind_parameters(
+        chosen.pipeline_spec or {},
+        given,
+        pipeline=f"{pipeline.selector} (version {version_name})",
+        path=pipeline.path,
+    )
+
+    kfp_experiment = f"{project.name}/{experiment_name}"
+    found_experiment = api.find_experiment(kfp_experiment) or api.create_experiment(
+        kfp_experiment,
+        next(e.description for e in project.experiments if e.name == experiment_name),
+    )
+    started = _create_run(
+        api,
+        pipeline,
+        found.pipeline_id,
+        chosen.pipeline_version_id,
+        version_name,
+        experiment_id=found_experiment.experiment_id,
+        arguments=arguments,
+        clock=clock,
+    )
+    return RemoteRun(
+        run_id=started.run_id,
+        link=run_link(api.host, started.run_id),
+        pipeline=pipeline.selector,
+        pipeline_id=found.pipeline_id,
+        version=version_name,
+        version_id=chosen.pipeline_version_id,
+        experiment=kfp_experiment,
+        experiment_id=found_experiment.experiment_id,
+        arguments=arguments,
+    )
+
+
+def _find_version(api: Any, pipeline: Pipeline, version: str | None) -> tuple[Any, Any]:
+    """The uploaded pipeline and the version to run (``version``, else the latest); a missing
+    one is a CheckFailed saying how to publish it, before anything is written."""
     found = api.find_pipeline(pipeline.kfp_name)
     if found is None:
         raise CheckFailed(
@@ -97,42 +136,38 @@ def start_remote_run(
                 "are named <branch>-<sha8> by publish; omit --version for the latest",
                 path=pipeline.path,
             )
-    version_name = chosen.name or chosen.display_name
-    arguments = bind_parameters(
-        chosen.pipeline_spec or {},
-        given,
-        pipeline=f"{pipeline.selector} (version {version_name})",
-        path=pipeline.path,
-    )
+    return found, chosen
 
-    kfp_experiment = f"{project.name}/{experiment_name}"
-    found_experiment = api.find_experiment(kfp_experiment) or api.create_experiment(
-        kfp_experiment,
-        next(e.description for e in project.experiments if e.name == experiment_name),
-    )
+
+def _create_run(
+    api: Any,
+    pipeline: Pipeline,
+    pipeline_id: str,
+    version_id: str,
+    version_name: str,
+    *,
+    experiment_id: str,
+    arguments: dict[str, Any],
+    clock: Callable[[], float],
+) -> Any:
+    """Create the run with a single attempt: a POST that timed out may still have started a
+    run, and a retry could start a second one."""
+    import kfp_server_api
+
+    from scripts.core.retry import RetryPolicy
+
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(clock()))
     body = kfp_server_api.V2beta1Run(
         display_name=f"{pipeline.display_name} {version_name} {stamp}",
-        experiment_id=found_experiment.experiment_id,
+        experiment_id=experiment_id,
         pipeline_version_reference=kfp_server_api.V2beta1PipelineVersionReference(
-            pipeline_id=found.pipeline_id, pipeline_version_id=chosen.pipeline_version_id
+            pipeline_id=pipeline_id, pipeline_version_id=version_id
         ),
         runtime_config=kfp_server_api.V2beta1RuntimeConfig(parameters=arguments),
     )
-    started = api.call(
+    return api.call(
         f"start a run of {pipeline.kfp_name} {version_name}",
         api.client._run_api.run_service_create_run,
         run=body,
         retry=RetryPolicy(attempts=1),
-    )
-    return RemoteRun(
-        run_id=started.run_id,
-        link=run_link(api.host, started.run_id),
-        pipeline=pipeline.selector,
-        pipeline_id=found.pipeline_id,
-        version=version_name,
-        version_id=chosen.pipeline_version_id,
-        experiment=kfp_experiment,
-        experiment_id=found_experiment.experiment_id,
-        arguments=arguments,
     )

@@ -6,12 +6,12 @@ version name into targets; ``apply.py`` then carries them out against a target's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from scripts.build.index import CompileIndex
+from scripts.repo.manifests import Project
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Plan:
 def build_plan(
     index: CompileIndex,
     build_dir: Path,
-    projects: Sequence[Any],
+    projects: Sequence[Project],
     *,
     environment: str,
     default_namespace: str | None,
@@ -59,6 +59,18 @@ def build_plan(
     ``projects`` are ``scripts.repo.manifests.Project`` values.
     """
     by_name = {project.name: project for project in projects}
+    namespace_of = _namespace_resolver(by_name, environment, default_namespace)
+    pipelines = _pipeline_targets(index, build_dir, namespace_of)
+    touched = sorted({t.project for t in pipelines} | index.projects)
+    experiments = _experiment_targets(touched, by_name, namespace_of)
+    return Plan(version, tuple(pipelines), tuple(experiments), tuple(touched))
+
+
+def _namespace_resolver(
+    by_name: Mapping[str, Project], environment: str, default_namespace: str | None
+) -> Callable[[str], str | None]:
+    """Project name -> its namespace in ``environment``: the manifest's override, else the
+    environment's default (also for a project without a manifest)."""
 
     def namespace_of(project: str) -> str | None:
         manifest = by_name.get(project)
@@ -66,6 +78,14 @@ def build_plan(
             return default_namespace
         return manifest.namespace_for(environment, default_namespace)
 
+    return namespace_of
+
+
+def _pipeline_targets(
+    index: CompileIndex, build_dir: Path, namespace_of: Callable[[str], str | None]
+) -> list[PipelineTarget]:
+    """Every pipeline of compile.json sorted by source, the failed compiles included (with no
+    package) so that publish reports them as failed instead of silently skipping them."""
     pipelines = [
         PipelineTarget(
             selector=item.selector,
@@ -93,7 +113,16 @@ def build_plan(
         for item in index.failed
     ]
     pipelines.sort(key=lambda target: target.source)
-    touched = sorted({t.project for t in pipelines} | index.projects)
+    return pipelines
+
+
+def _experiment_targets(
+    touched: Sequence[str],
+    by_name: Mapping[str, Project],
+    namespace_of: Callable[[str], str | None],
+) -> list[ExperimentTarget]:
+    """The manifest experiments of the touched projects, sorted by KFP name; a project with
+    no manifest has none to ensure."""
     experiments = [
         ExperimentTarget(
             project=name,
@@ -106,4 +135,4 @@ def build_plan(
         for experiment in by_name[name].experiments
     ]
     experiments.sort(key=lambda target: target.name)
-    return Plan(version, tuple(pipelines), tuple(experiments), tuple(touched))
+    return experiments

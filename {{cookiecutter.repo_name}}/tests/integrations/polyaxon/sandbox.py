@@ -318,7 +318,7 @@ class PolyaxonAgent:
 
 def _retried(function, *args, **kwargs):
     """haupt 2.18 answers 405 to some POSTs when requests overlap in a worker (see
-    scripts/polyaxon.py); an agent retries, and so does this one (bounded)."""
+    scripts/integrations/polyaxon/api.py); an agent retries, and so does this one (bounded)."""
     import time
 
     from polyaxon.exceptions import ApiException

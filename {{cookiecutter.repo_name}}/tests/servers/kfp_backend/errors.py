@@ -11,7 +11,7 @@ wire depends on which kind of handler answers:
 - the upload endpoints write `{"error_message", "error_details"}` (`UploadError`), or plain text
   via Go's `http.Error` for length and namespace checks (`PlainError`).
 
-Reference: shared/reference/kfp-api.md sections 2.2 and 2.3.
+Source: server/pipeline_upload_server.go and common/util/error.go under https://github.com/kubeflow/pipelines/tree/2.17.0/backend/src/apiserver.
 """
 
 from __future__ import annotations

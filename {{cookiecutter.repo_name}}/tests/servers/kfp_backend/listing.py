@@ -4,7 +4,8 @@ Follows backend tag 2.17.0: `server/list_request_util.go` (`validatedListOptions
 carries the sort and filter, and a request that also sends them must send the same) and
 `list/list.go` (`NewOptions`, page size 20 by default and clamped to 200, the base64-JSON
 `token`, ordering by the sort column then the primary key, the next page starting at row
-`page_size + 1`, `total_size` counting every match). Reference: shared/reference/kfp-api.md 1.4.
+`page_size + 1`, `total_size` counting every match), under
+https://github.com/kubeflow/pipelines/tree/2.17.0/backend/src/apiserver.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Responses are built from the generated client's own model classes, so a field the client does not
 know cannot slip in, and keys come from each model's `attribute_map` (snake_case, as the server's
 `UseProtoNames: true` marshaler writes them). On top of that this applies protojson's rules with
-`EmitUnpopulated: false` (reference section 1.3): scalars equal to their zero value (`""`, `0`,
-`false`, an enum's `*_UNSPECIFIED`) and empty lists or maps are omitted, while a set message field
+`EmitUnpopulated: false` (backend/src/apiserver/common/utils.go): scalars equal to their zero
+value (`""`, `0`, `false`, an enum's `*_UNSPECIFIED`) and empty lists or maps are omitted, while a
+set message field
 is written even when empty. Timestamps are RFC 3339 in UTC with a `Z`, whole seconds because the
 server stores `CreatedAtInSec`.
 """
