@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
-import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -121,7 +120,3 @@ def main(argv: list[str] | None = None) -> int:
                 "traceback and report it to the platform team)"
             )
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -124,11 +124,16 @@ def _publish(args: argparse.Namespace, plan, environment):
         write_summaries(args, report)
         raise
     apis = {environment.namespace: api}
+
+    def api_for(namespace: str | None):
+        if namespace not in apis:  # every namespace of the plan exists already; just in case
+            apis[namespace] = api.in_namespace(namespace)
+        return apis[namespace]
+
     for target in plan.pipelines + plan.experiments:  # create them before the threads start
-        if target.namespace not in apis:
-            apis[target.namespace] = api.in_namespace(target.namespace)
+        api_for(target.namespace)
     publisher = Publisher(
-        apis.__getitem__,
+        api_for,
         version=plan.version,
         dry_run=args.dry_run,
         always_upload=args.always_upload,

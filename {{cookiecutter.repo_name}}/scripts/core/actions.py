@@ -1,4 +1,5 @@
-"""The GitHub Actions context: read here, and nowhere else, from the runner's environment.
+"""The GitHub Actions context (not its secrets): read here, and nowhere else, from the runner's
+environment.
 
 Whether we run in Actions, which event started the run, its payload, refs and commits, and where
 the job summary and step outputs go: every command that behaves differently in a workflow asks

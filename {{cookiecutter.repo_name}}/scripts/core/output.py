@@ -2,7 +2,7 @@
 
 Output rules from the CLI contract: problems are one line each (``path[:line]: message``) on
 stderr; with ``--format json`` stdout carries the JSON document and nothing else; inside GitHub
-Actions problems are also annotations and a Markdown summary goes to ``$GITHUB_STEP_SUMMARY``.
+Actions problems are also annotations (the job summary is ``scripts/core/actions.py``).
 """
 
 from __future__ import annotations

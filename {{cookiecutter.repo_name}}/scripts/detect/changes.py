@@ -4,7 +4,7 @@
 --changed`` and ``images --changed`` all call it. It never imports kfp or any pipeline module:
 the code at HEAD is read from git and parsed with ``ast`` (``scripts/detect/imports.py``).
 
-What a change affects (the README's "CI" section says the same for its users):
+What a change affects:
 
 - a pipeline module ``pipelines/<project>/<pipeline>.py`` that was added, modified or renamed
   to (a renamed pipeline counts as new; its old path is listed as deleted);
@@ -76,20 +76,12 @@ class AffectedPipeline(Pipeline):
 
     reasons: tuple[str, ...] = ()
 
-    @property
-    def pipeline(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True, order=True)
 class DeletedPipeline(Pipeline):
     """A pipeline the change removes (never published), and its new path when renamed."""
 
     renamed_to: str | None = None
-
-    @property
-    def pipeline(self) -> str:
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -127,7 +119,7 @@ class ChangeSet:
             "pipelines": [
                 {
                     "project": p.project,
-                    "pipeline": p.pipeline,
+                    "pipeline": p.name,
                     "path": p.path,
                     "reasons": list(p.reasons),
                 }
@@ -136,7 +128,7 @@ class ChangeSet:
             "deleted_pipelines": [
                 {
                     "project": d.project,
-                    "pipeline": d.pipeline,
+                    "pipeline": d.name,
                     "path": d.path,
                     "renamed_to": d.renamed_to,
                 }

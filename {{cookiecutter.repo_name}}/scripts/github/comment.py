@@ -143,7 +143,11 @@ def _document(report: PublishReport, shown: int) -> Document:
     verdict = "published" if report.ok else "publish failed"
     dry = " (dry run: nothing was written)" if report.dry_run else ""
     blocks: list = [
-        ("Version ", Code(report.version), f" on {report.host}: {report.counts_line()}.")
+        (
+            "Version ",
+            Code(report.version),
+            f" on {report.host}: {report.counts_line(by_name=True)}.",
+        )
     ]
     if shown:
         rows = tuple(

@@ -1,14 +1,9 @@
 """Component images: build, push and pin what the plan says, through the Docker Engine.
 
-Data flows one way. ``plan_images`` reads the component folders (content-hash tags, see
-``image_context``) and asks the registry, through the engine, which tags it already has;
-nothing is written until the plan is complete, and ``--dry-run`` stops there. ``apply_plan``
+Data flows one way: ``plan.py`` decides (content-hash tags from ``context.py``, what the
+registry already has) before anything is built, and ``--dry-run`` stops there. ``apply_plan``
 then builds what is missing, pushes it and pins ``component.yaml`` to the pushed digest. One
 component's failed build does not stop the others; each failure keeps the tail of its log.
-
-The registry is reached through the engine (distribution inspect, push) rather than over HTTP
-from here, so the engine's own settings (insecure registries, mirrors, proxies, stored logins)
-apply exactly as they do for ``docker push``.
 """
 
 from __future__ import annotations

@@ -16,11 +16,14 @@ import importlib
 import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scripts.core.report import SyncResult
-from scripts.repo.environments import Environment
-from scripts.repo.manifests import Project
-from scripts.repo.model import Repo
+
+if TYPE_CHECKING:  # only for annotations: every command imports this module, keep it light
+    from scripts.repo.environments import Environment
+    from scripts.repo.manifests import Project
+    from scripts.repo.model import Repo
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ from scripts.core.naming import (
     kfp_experiment_name,
 )
 from scripts.core.yaml_io import YamlDocument, YamlError, load_yaml_mapping
+from scripts.repo.environments import ENVIRONMENTS_FILE
 from scripts.repo.model import Repo
 
 SCHEMA = "project.schema.json"
-ENVIRONMENTS_FILE = "environments.yml"
 
 
 class Experiment(NamedTuple):

@@ -1,9 +1,9 @@
 """The main workflow, run on this machine as GitHub Actions runs it after a push to main.
 
-Like tests/test_pr_flow.py: the jobs' own scripts, env and if: evaluated, on a real checkout of
-the pushed commit, with a push event payload, against the KFP API test server. No component
-changes here, so the images job is rightly skipped (tests/test_workflows.py runs its pin
-commit script against real git remotes).
+Like tests/workflows/test_pr_flow.py: the jobs' own scripts, env and if: evaluated, on a real
+checkout of the pushed commit, with a push event payload, against the KFP API test server. No
+component changes here, so the images job is rightly skipped (tests/workflows/test_workflows.py
+runs its pin commit script against real git remotes).
 """
 
 from __future__ import annotations

@@ -214,7 +214,7 @@ def test_no_expression_inside_a_run_script(pr, push):
 
 def test_publish_names_the_version_after_the_pr_head(pr, push):
     # publish's own default names it after the PR head (GITHUB_SHA is the merge commit there);
-    # tests/test_pr_flow.py checks the name KFP gets, end to end.
+    # tests/workflows/test_pr_flow.py checks the name KFP gets, end to end.
     publish = next(s for s in pr["jobs"]["publish-dev"]["steps"] if s.get("id") == "publish")
     [argv] = scripts_invocations(publish["run"])
     assert argv[:3] == ["publish", "--env", "dev"] and "--version" not in argv

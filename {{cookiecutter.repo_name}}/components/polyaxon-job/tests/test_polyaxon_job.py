@@ -1,7 +1,7 @@
 """polyaxon-job: the spec as KFP loads it, and the program's checks before it talks to Polyaxon.
 
 Submitting, following and reporting a run are tested against a real Polyaxon API server in
-tests/test_polyaxon.py.
+tests/integrations/polyaxon/test_polyaxon.py.
 """
 
 from __future__ import annotations

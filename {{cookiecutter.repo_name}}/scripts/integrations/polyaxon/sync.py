@@ -56,7 +56,7 @@ def targets(projects: Iterable[Any]) -> list[ProjectTarget]:
     return sorted(found, key=lambda target: target.name)
 
 
-# -- connection -----------------------------------------------------------------------------
+# -- apply ----------------------------------------------------------------------------------
 
 
 @dataclass

@@ -45,7 +45,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from scripts.core.errors import Problem
-from scripts.core.report import Code, Document, Link, Strong, SyncResult, Table
+from scripts.core.report import Code, Document, Inline, Link, Strong, SyncResult, Table
 
 SUMMARY_SCHEMA = 1
 PIPELINE_STATUSES = ("created", "uploaded", "exists", "unchanged", "failed")
@@ -100,29 +100,25 @@ class PublishReport:
 
     def problems(self) -> list[Problem]:
         """Every failed row as a problem line (pipelines at their source line)."""
-        problems = [
-            Problem(p.source, p.line, f"{p.display_name}: {p.message}")
-            for p in self.pipelines
-            if p.status == "failed"
-        ]
-        problems += [
-            Problem("", None, f"experiment {e.name}: {e.message}")
-            for e in self.experiments
-            if e.status == "failed"
-        ]
-        problems += [
-            Problem("", None, f"{s.kind} {s.name}: {s.message}")
-            for s in self.syncs
-            if s.status == "failed"
-        ]
+        problems = []
+        for row in self.failed_rows():
+            if isinstance(row, PipelineResult):
+                problems.append(Problem(row.source, row.line, f"{row.display_name}: {row.message}"))
+            elif isinstance(row, ExperimentResult):
+                problems.append(Problem("", None, f"experiment {row.name}: {row.message}"))
+            else:
+                problems.append(Problem("", None, f"{row.kind} {row.name}: {row.message}"))
         return problems
 
     def counts(self) -> dict[str, int]:
         statuses = DRY_RUN_STATUSES if self.dry_run else PIPELINE_STATUSES
         return {s: sum(1 for p in self.pipelines if p.status == s) for s in statuses}
 
-    def counts_line(self) -> str:
-        parts = [f"{n} {status}" for status, n in self.counts().items() if n]
+    def counts_line(self, *, by_name: bool = False) -> str:
+        """ "1 created, 2 unchanged": in status order, or by status name (the PR comment's
+        order, kept from when it read the counts back from the sorted summary JSON)."""
+        counts = sorted(self.counts().items()) if by_name else self.counts().items()
+        parts = [f"{n} {status}" for status, n in counts if n]
         if parts:
             return ", ".join(parts)
         return "nothing was published" if self.error else "nothing to publish"
@@ -149,12 +145,12 @@ class PublishReport:
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> PublishReport:
-        """The report ``to_json`` wrote; a missing required key is a KeyError, a wrong shape a
-        TypeError (the caller says which file)."""
+        """The report ``to_json`` wrote. A hand-made or partial summary still renders: what it
+        leaves out shows as "?"; a wrong shape is a TypeError (the caller says which file)."""
         return cls(
-            environment=str(document["environment"]),
-            host=str(document["host"]),
-            version=str(document["version"]),
+            environment=str(document.get("environment", "?")),
+            host=str(document.get("host", "?")),
+            version=str(document.get("version", "?")),
             dry_run=bool(document.get("dry_run", False)),
             pipelines=[_row(PipelineResult, item) for item in document.get("pipelines", [])],
             experiments=[_row(ExperimentResult, item) for item in document.get("experiments", [])],
@@ -173,34 +169,36 @@ class PublishReport:
                 mode,
             )
         ]
+        # Messages come from servers: as Code they show as written in the job summary.
         if self.error:
-            blocks.append((Strong("Failed:"), " ", self.error))
-        blocks.append(
-            Table(
-                ("Pipeline", "Status", "Version", "Link"),
-                tuple(
-                    (
-                        Code(p.display_name),
-                        p.status,
-                        p.version or "",
-                        Link(p.link) if p.link else p.message,
-                    )
-                    for p in self.pipelines
-                ),
-            )
+            blocks.append((Strong("Failed:"), " ", Code(self.error)))
+        rows = tuple(
+            (Code(p.display_name), p.status, p.version or "", _link_or_message(p.link, p.message))
+            for p in self.pipelines
         )
+        blocks.append(Table(("Pipeline", "Status", "Version", "Link / Message"), rows))
         if self.experiments:
-            rows = tuple((Code(e.name), e.status, e.message) for e in self.experiments)
+            rows = tuple(
+                (Code(e.name), e.status, _link_or_message(None, e.message))
+                for e in self.experiments
+            )
             blocks.append(Table(("Experiment", "Status", "Message"), rows))
         if self.syncs:
             rows = tuple(
-                (s.kind, s.name, s.status, s.message or (Link(s.link) if s.link else ""))
+                (s.kind, Code(s.name), s.status, _link_or_message(s.link, s.message))
                 for s in self.syncs
             )
             blocks.append(Table(("Sync", "Name", "Status", "Link / Message"), rows))
         blocks.append(self.counts_line())
         heading = ("KFP publish to ", Code(self.environment), " — dry run" if self.dry_run else "")
         return Document(heading, tuple(blocks))
+
+
+def _link_or_message(link: str | None, message: str) -> Inline:
+    """A failure's message (as code: it is the server's text), else the link, else nothing."""
+    if message:
+        return Code(message)
+    return Link(link) if link else ""
 
 
 def _row(kind: type, item: dict[str, Any]) -> Any:
@@ -211,5 +209,5 @@ def _row(kind: type, item: dict[str, Any]) -> Any:
         if spec.name in item and spec.name != "line":
             values[spec.name] = item[spec.name]
         elif spec.default is MISSING and spec.default_factory is MISSING:
-            values[spec.name] = None
+            values[spec.name] = "?" if spec.name == "status" else None
     return kind(**values)

@@ -37,6 +37,8 @@ def _git(root: Path, *args: str) -> str:
     try:
         return run_git(root, *args).decode("utf-8", "replace").strip()
     except GitFailed as failure:
+        reason = failure.stderr or "not a git repository"
         raise ConfigError(
-            f"{failure.message} — run from a git checkout or pass --version NAME"
+            f"git {' '.join(args)} failed ({reason}) — run from a git checkout or pass "
+            "--version NAME"
         ) from None

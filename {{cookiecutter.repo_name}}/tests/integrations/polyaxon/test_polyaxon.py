@@ -1,6 +1,6 @@
 """Polyaxon: project sync and the polyaxon-job component, against a real Polyaxon API server.
 
-The server is ``haupt sandbox`` (tests/helpers/polyaxon_sandbox.py). It cannot execute runs
+The server is ``haupt sandbox`` (tests/integrations/polyaxon/sandbox.py). It cannot execute runs
 here (Polyaxon CE executes through an agent on Kubernetes), so the component tests play the
 agent's part through the API (``PolyaxonAgent``) while the component's real code submits,
 polls statuses and follows logs. Polyaxon CE accepts any token; the wrong-token tests go
