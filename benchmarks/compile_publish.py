@@ -1,7 +1,7 @@
 """Benchmark `compile` and `publish` of a generated monorepo, with ratios from one run.
 
     .venv/bin/python benchmarks/compile_publish.py [--pipelines 200] [--naive-sample 200]
-        [--publish-pipelines 50] [--latency-ms 100] [--keep DIR]
+        [--corpus-copies 1,8] [--publish-pipelines 50] [--latency-ms 100] [--keep DIR]
 
 Prints:
 
@@ -11,7 +11,11 @@ Prints:
    scales by N/K (said so in the output) for a quicker run; the default runs all N.
 2. the floor: one process that imports kfp once and only loads and compiles each module (no
    discovery, no compile.json, no checks), and our overhead over it. Also `--jobs 2`.
-3. publish: M pipelines to the KFP API test server with a fixed latency per request,
+3. compile --jobs on the generated repo's test corpus (tests/compile/corpus: one KFP construct
+   per pipeline), copied into C projects: `--jobs 1`, `2`, `4` and the default (one per core,
+   at most one per 8 pipelines), best of 3 each, as ratios to `--jobs 1` (target: no choice
+   slower than `--jobs 1`).
+4. publish: M pipelines to the KFP API test server with a fixed latency per request,
    `publish --jobs 4` against `--jobs 1` (target: at least 3x).
 
 The monorepo is baked from this template (no example project) and filled with generated
@@ -162,6 +166,39 @@ def compile_benchmark(repo: Path, pipelines: list[Path], sample: int) -> None:
     shutil.rmtree(floor_dir, ignore_errors=True)
 
 
+def corpus_repo(repo: Path, copies: int) -> tuple[Path, int]:
+    """The baked repo's test corpus as a repository of its own, its pipelines copied into
+    ``copies`` projects; returns the folder and the number of pipelines."""
+    target = Path(tempfile.mkdtemp(prefix="corpus-")) / "repo"
+    shutil.copytree(repo / "tests" / "compile" / "corpus", target)  # a repo of its own
+    source = target / "pipelines" / "corpus"
+    for copy in range(1, copies):
+        project = f"corpus-{copy}"
+        shutil.copytree(source, target / "pipelines" / project)
+        manifest = target / "projects" / f"{project}.yml"
+        manifest.write_text(MANIFEST.format(project=project), encoding="utf-8")
+    count = len([p for p in target.glob("pipelines/*/[!_]*.py")])
+    return target, count
+
+
+def corpus_jobs_benchmark(repo: Path, copies: int) -> None:
+    target, count = corpus_repo(repo, copies)
+    python = sys.executable
+    base = [python, "-m", "scripts", "compile", "--repo", str(target), "--all"]
+    run([*base, "--out", "warm"], cwd=repo)  # .pyc files and the page cache, for everyone
+    timings = {}
+    for label, flags in (("1", ["--jobs", "1"]), ("2", ["--jobs", "2"]), ("4", ["--jobs", "4"])):
+        timings[label] = min(run([*base, *flags, "--out", f"j{label}"], cwd=repo) for _ in range(3))
+    timings["default"] = min(run([*base, "--out", "jdefault"], cwd=repo) for _ in range(3))
+    copies_text = f"{copies} cop{'y' if copies == 1 else 'ies'}"
+    cores = os.cpu_count()
+    print(f"compile --jobs on the corpus: {count} pipelines ({copies_text}), {cores} cores")
+    for label, seconds in timings.items():
+        ratio = timings["1"] / seconds
+        print(f"  --jobs {label:<8}          {seconds:7.2f} s   ({ratio:.2f}x vs --jobs 1)")
+    shutil.rmtree(target.parent, ignore_errors=True)
+
+
 def publish_benchmark(repo: Path, count: int, latency: float) -> None:
     python = sys.executable
     run([python, "-m", "scripts", "compile", "--all", "--out", "build"], cwd=repo)
@@ -206,6 +243,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipelines", type=int, default=200)
     parser.add_argument("--naive-sample", type=int, default=None, metavar="K")
+    parser.add_argument(
+        "--corpus-copies",
+        default="1,8",
+        help="comma-separated copy counts of the test corpus for the --jobs measurement",
+    )
     parser.add_argument("--publish-pipelines", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--keep", type=Path, help="bake into this folder and keep it")
@@ -218,6 +260,8 @@ def main() -> int:
         repo = bake(workdir, args.template.resolve())
         pipelines = add_pipelines(repo, args.pipelines)
         compile_benchmark(repo, pipelines, min(args.naive_sample or args.pipelines, len(pipelines)))
+        for copies in (int(c) for c in args.corpus_copies.split(",") if c.strip()):
+            corpus_jobs_benchmark(repo, copies)
         publish_benchmark(repo, min(args.publish_pipelines, args.pipelines), args.latency_ms / 1000)
     finally:
         if args.keep is None:

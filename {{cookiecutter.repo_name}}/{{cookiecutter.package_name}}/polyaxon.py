@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .components import load
+from .component_specs import load
 
 
 def params_json(params: dict[str, Any]) -> str:

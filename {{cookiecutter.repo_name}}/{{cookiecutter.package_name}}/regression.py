@@ -28,7 +28,7 @@ def train_linear_regression(
     model: Output[Model],
     target_column: str,
     numeric_columns: list[str],
-    categorical_columns: list[str] = [],  # noqa: B006 (KFP reads the default from here)
+    categorical_columns: list[str] = [],  # KFP reads the default from here
     l2: float = 1.0,
 ):
     """Fit a ridge regression of ``target_column`` on the given columns.

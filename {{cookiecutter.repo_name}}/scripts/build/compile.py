@@ -27,12 +27,14 @@ What ``compile.json`` holds, and how it is read back, is ``scripts/build/index.p
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from scripts.build.index import CompiledPipeline, CompileIndex, FailedPipeline
+from scripts.build.reproducible import stable_header
 from scripts.core.fileio import replacing
 from scripts.core.naming import KFP_PIPELINE_NAME
 from scripts.repo.model import Pipeline
@@ -53,7 +55,12 @@ def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeli
     """Discover and compile one pipeline; every expected failure becomes a FailedPipeline."""
     from kfp import compiler
 
-    from scripts.build.discovery import DiscoveryError, describe_exception, discover
+    from scripts.build.discovery import (
+        DiscoveryError,
+        describe_exception,
+        discover,
+        failure_location,
+    )
 
     if not KFP_PIPELINE_NAME.match(pipeline.kfp_name):
         return FailedPipeline(
@@ -78,13 +85,16 @@ def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeli
                 pipeline_name=pipeline.kfp_name,
                 pipeline_display_name=pipeline.display_name,
             )
-            data = temporary.read_bytes()
+            data = stable_header(temporary.read_bytes())
+            temporary.write_bytes(data)
     except Exception as error:
+        line, elsewhere = failure_location(root, root / pipeline.path, error)
+        where = f" (raised at {elsewhere})" if elsewhere else ""
         return FailedPipeline(
             pipeline.selector,
             pipeline.path,
-            found.line,
-            f"cannot compile {found.function.name!r}: {describe_exception(error)}",
+            line or found.line,
+            f"cannot compile {found.function.name!r}: {describe_exception(error)}{where}",
         )
     return CompiledPipeline(
         selector=pipeline.selector,
@@ -127,6 +137,28 @@ def _compile_in_processes(
     chunk = max(1, len(pipelines) // (jobs * 4))
     with context.Pool(jobs, initializer=_init_worker, initargs=(root, out_dir)) as pool:
         yield from pool.imap(_compile_in_worker, pipelines, chunksize=chunk)
+
+
+# A forked worker imports the pipelines' shared modules again and costs about as much as
+# compiling several pipelines, so a worker pays off only with this many pipelines to compile
+# (measured on the test corpus with benchmarks/compile_publish.py; more workers than cores
+# only adds switching: on 2 cores 4 workers were slower than 1).
+PIPELINES_PER_WORKER = 8
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (a container's CPU set, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def worker_count(requested: int | None, pipelines: int) -> int:
+    """How many processes compile ``pipelines``: as asked (default: one per core), never more
+    than the cores, and never so many that a worker gets fewer than PIPELINES_PER_WORKER."""
+    cores = available_cores()
+    wanted = cores if requested is None else requested
+    return max(1, min(wanted, cores, pipelines // PIPELINES_PER_WORKER))
 
 
 def can_fork_safely() -> bool:

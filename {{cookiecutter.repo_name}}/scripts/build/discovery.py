@@ -2,8 +2,11 @@
 
 Used by ``compile`` and ``run``. Rules:
 
-- a pipeline module defines exactly one ``@dsl.pipeline``; zero or several is an error that
-  lists what was found (pipelines with their lines, or the components that are there instead);
+- a pipeline module publishes exactly one ``@dsl.pipeline``: the one named like the module, or
+  else the only one that no other pipeline of the module calls (inner pipelines, which the
+  main one calls as steps, are compiled into it and never published on their own); none, or
+  several top-level ones, is an error that lists what was found (pipelines with their lines,
+  or the components that are there instead);
 - a pipeline imported from another module does not count when the module defines its own;
 - a module that fails to import is reported with the file and line where it failed and the
   exception's message, never with a traceback.
@@ -80,22 +83,25 @@ def module_name_for(root: Path, pipeline: Pipeline) -> str:
 
 @contextlib.contextmanager
 def importable(root: Path) -> Iterator[None]:
-    """Put the repo root first on ``sys.path`` (for the components package and absolute
-    imports of repo modules) for the duration of the block."""
+    """For the duration of the block, put the repo root first on ``sys.path`` (for the
+    components package and absolute imports of repo modules) and make it the working folder,
+    so a repo-relative path a pipeline reads at import time (a ``component.yaml``, a data file)
+    means the same file whichever folder the command was started from."""
     entry = str(Path(root).resolve())
     sys.path.insert(0, entry)
     try:
-        yield
+        with contextlib.chdir(entry):
+            yield
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(entry)
 
 
-def _failure_location(
-    root: Path, module_file: Path, error: BaseException
-) -> tuple[int | None, str]:
-    """The line in the pipeline module where the import failed, and where it was raised if that
-    is another repo file (a helper or the components package)."""
+def failure_location(root: Path, module_file: Path, error: BaseException) -> tuple[int | None, str]:
+    """The line in the pipeline module where loading or compiling failed, and where it was
+    raised when that is another file the user wrote (a helper, the components package). Frames
+    of the tooling and of installed packages (kfp, a ``.venv`` inside the checkout) are never
+    named: the user cannot fix those files."""
     root = Path(root).resolve()
     module_file = module_file.resolve()
     line: int | None = None
@@ -104,22 +110,36 @@ def _failure_location(
         failing = Path(error.filename).resolve()
         if failing == module_file:
             return error.lineno, ""
-        line_text = f":{error.lineno}" if error.lineno else ""
-        with contextlib.suppress(ValueError):
+        if _written_by_user(failing, root):
+            line_text = f":{error.lineno}" if error.lineno else ""
             elsewhere = f"{failing.relative_to(root).as_posix()}{line_text}"
-    frames = traceback.extract_tb(error.__traceback__)
-    innermost_repo_frame = None
-    for frame in frames:
+    innermost_user_frame = None
+    for frame in traceback.extract_tb(error.__traceback__):
         path = Path(frame.filename).resolve()
         if path == module_file:
             line = frame.lineno
-        if path.is_relative_to(root) and not path.is_relative_to(root / "scripts"):
-            innermost_repo_frame = frame
-    if innermost_repo_frame is not None and not elsewhere:
-        path = Path(innermost_repo_frame.filename).resolve()
+        if _written_by_user(path, root):
+            innermost_user_frame = frame
+    if innermost_user_frame is not None and not elsewhere:
+        path = Path(innermost_user_frame.filename).resolve()
         if path != module_file:
-            elsewhere = f"{path.relative_to(root).as_posix()}:{innermost_repo_frame.lineno}"
+            elsewhere = f"{path.relative_to(root).as_posix()}:{innermost_user_frame.lineno}"
     return line, elsewhere
+
+
+def _written_by_user(path: Path, root: Path) -> bool:
+    """A file of the repository's own code: under the root, outside the tooling, and not part
+    of an installed environment (a virtualenv may live inside the checkout)."""
+    if not path.is_relative_to(root) or path.is_relative_to(root / "scripts"):
+        return False
+    environments = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    if any(path.is_relative_to(prefix) for prefix in environments):
+        return False
+    parts = path.relative_to(root).parts
+    return not any(
+        part in ("site-packages", "dist-packages", "venv") or part.startswith(".venv")
+        for part in parts
+    )
 
 
 def describe_exception(error: BaseException) -> str:
@@ -142,7 +162,7 @@ def load_module(root: Path, pipeline: Pipeline) -> types.ModuleType:
         return importlib.import_module(name)
     except (Exception, SystemExit) as error:
         sys.modules.pop(name, None)
-        line, elsewhere = _failure_location(root, module_file, error)
+        line, elsewhere = failure_location(root, module_file, error)
         where = f" (raised at {elsewhere})" if elsewhere else ""
         raise DiscoveryError(
             f"cannot import the pipeline module: {describe_exception(error)}{where}",
@@ -157,7 +177,8 @@ def _definition_line(function: Any) -> int:
 
 
 def find_pipeline_function(module: types.ModuleType, pipeline: Pipeline) -> DiscoveredPipeline:
-    """The one ``@dsl.pipeline`` in ``module``; zero or several is a DiscoveryError."""
+    """The pipeline ``module`` publishes (see the module docstring); none or an ambiguous
+    choice is a DiscoveryError."""
     from kfp.dsl import base_component, graph_component
 
     pipelines: dict[int, tuple[str, Any]] = {}
@@ -173,7 +194,7 @@ def find_pipeline_function(module: types.ModuleType, pipeline: Pipeline) -> Disc
         for item in found
         if getattr(item[1].pipeline_func, "__module__", None) == module.__name__
     ]
-    candidates = local or found
+    candidates, inner = _published_candidates(local or found, module, pipeline)
     if len(candidates) == 1:
         attribute, function = candidates[0]
         return DiscoveredPipeline(pipeline, function, _definition_line(function))
@@ -186,12 +207,57 @@ def find_pipeline_function(module: types.ModuleType, pipeline: Pipeline) -> Disc
             line=None,
         )
     listed = ", ".join(f"{name} (line {_definition_line(fn)})" for name, fn in candidates)
+    called = f" ({', '.join(inner)} run inside them and do not count)" if inner else ""
     raise DiscoveryError(
-        f"{len(candidates)} @dsl.pipeline functions found: {listed} — keep one pipeline per "
-        "module and move the others to their own modules",
+        f"{len(candidates)} @dsl.pipeline functions found: {listed}{called} — a module "
+        f"publishes one pipeline: name the one to publish {pipeline.name!r} like the module, or "
+        "move the others to their own modules",
         path=pipeline.path,
         line=_definition_line(candidates[1][1]),
     )
+
+
+def _published_candidates(
+    candidates: list[tuple[str, Any]], module: types.ModuleType, pipeline: Pipeline
+) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The pipelines that could be the published one, and the inner ones left out: the one
+    named like the module wins; otherwise those no other pipeline of the module calls."""
+    if len(candidates) < 2:
+        return candidates, []
+    named = [item for item in candidates if pipeline.name in (item[0], _function_name(item[1]))]
+    if len(named) == 1:
+        return named, []
+    called = _names_called_by_pipelines(module, {_function_name(fn) for _, fn in candidates})
+    top = [item for item in candidates if _function_name(item[1]) not in called]
+    inner = [name for name, fn in candidates if _function_name(fn) in called]
+    return (top, inner) if top else (candidates, [])
+
+
+def _function_name(function: Any) -> str:
+    return getattr(getattr(function, "pipeline_func", None), "__name__", "")
+
+
+def _names_called_by_pipelines(module: types.ModuleType, pipeline_names: set[str]) -> set[str]:
+    """The pipeline functions that another pipeline function of ``module`` calls, read from
+    the module's source (an inner pipeline is called by name inside the outer one's body)."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(module.__file__ or "").read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    called: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name in pipeline_names:
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call):
+                    target = call.func
+                    name = (
+                        target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
+                    )
+                    if name in pipeline_names and name != node.name:
+                        called.add(name)
+    return called
 
 
 def discover(root: Path, pipeline: Pipeline) -> DiscoveredPipeline:

@@ -30,10 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help="compile in N processes forked after kfp is imported (default: 1; worth it from "
-        "about a hundred pipelines, see benchmarks/compile_publish.py)",
+        help="compile in up to N processes forked after kfp is imported (default: one per CPU "
+        "core; never more than the cores, and one process per 8 pipelines at most, so that "
+        "more jobs are never slower; see benchmarks/compile_publish.py)",
     )
 
 
@@ -58,15 +59,16 @@ def select_pipelines(repo: Repo, args: argparse.Namespace) -> tuple[list[Pipelin
 
 
 def run(args: argparse.Namespace) -> int:
-    from scripts.build.compile import compile_pipelines
+    from scripts.build.compile import compile_pipelines, worker_count
     from scripts.core.output import Reporter
 
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     repo = Repo.discover(args.repo)
     pipelines, projects = select_pipelines(repo, args)
     out_dir = args.out if args.out.is_absolute() else repo.root / args.out
-    result = compile_pipelines(repo.root, pipelines, out_dir, jobs=args.jobs)
+    jobs = worker_count(args.jobs, len(pipelines))
+    result = compile_pipelines(repo.root, pipelines, out_dir, jobs=jobs)
     result.projects |= projects
     index = result.write(out_dir)
     reporter = Reporter()

@@ -10,7 +10,8 @@ from scripts.core.output import Reporter, print_json
 from scripts.repo.model import Repo
 
 HELP = (
-    "Check every project manifest, environments.yml and every components/*/component.yaml "
+    "Check every project manifest, environments.yml, [tool.kfp-monorepo] in pyproject.toml and "
+    "every components/*/component.yaml "
     "(schemas and cross-checks); list all problems as path:line: message, exit 1 if any."
 )
 

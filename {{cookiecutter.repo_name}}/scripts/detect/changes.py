@@ -8,14 +8,23 @@ What a change affects:
 
 - a pipeline module ``pipelines/<project>/<pipeline>.py`` that was added, modified or renamed
   to (a renamed pipeline counts as new; its old path is listed as deleted);
-- every pipeline that imports a changed or deleted repo module, at any depth, or loads a changed
-  component folder or YAML file (``scripts/detect/dependents.py``);
+- every pipeline that imports a changed or deleted repo module, at any depth (dynamic imports
+  with literal names included), or loads a changed component folder
+  (``scripts/detect/dependents.py``);
+- a changed data file (any non-Python file but a manifest): every pipeline whose module, or a
+  repo module it imports at any depth, names it by a literal path, relative to the module's
+  folder or the repo root (``scripts/detect/literals.py``); one under ``pipelines/<project>/``
+  that no pipeline names marks every pipeline of that project (``data_files.py``);
 - a repo-wide input (``REPO_WIDE_INPUTS``): every pipeline, and ``all`` is true;
 - a project manifest ``projects/<project>.yml``: the project (its experiments and owners to
   sync), not its pipelines;
-- any file under ``components/<name>/``: the component (its image to rebuild) and the pipelines
-  that load it;
-- anything else (README, docs, tests): nothing.
+- any file under ``components/<name>/``: the pipelines that load the component, and, for a
+  container component (one with a Dockerfile), the component (its image to rebuild); a
+  third-party ``component.yaml`` alone has no image;
+- anything else (README, docs, tests): nothing, unless a pipeline names it.
+
+``warnings`` lists the reads in pipeline code whose file cannot be resolved
+(``scripts/detect/reads.py``): a change to the file they read would mark no pipeline.
 """
 
 from __future__ import annotations
@@ -25,8 +34,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scripts.core.errors import Problem
 from scripts.core.report import Document
 from scripts.detect.base import choose_base
+from scripts.detect.data_files import (
+    data_names,
+    is_data_file,
+    may_be_read,
+    project_file_reasons,
+    read_warnings,
+)
 from scripts.detect.dependents import SearchInput, find_dependents, node_of
 from scripts.detect.git import (
     FileChange,
@@ -58,6 +75,7 @@ REPO_WIDE_PATTERNS = (
 COMPILE_LOGIC = (
     "scripts/build/compile.py",
     "scripts/build/discovery.py",
+    "scripts/build/reproducible.py",
     "scripts/cli/compile.py",
     "scripts/core/naming.py",
     "scripts/repo/model.py",
@@ -66,7 +84,7 @@ COMPILE_LOGIC = (
 # and the code inside component images, which runs in containers, not at compile time).
 NOT_PIPELINE_CODE = ("scripts/", "tests/", "components/", "benchmarks/")
 MANIFEST_SUFFIXES = (".yml", ".yaml")
-LOADABLE_SUFFIXES = (".yaml", ".yml", ".json")
+DOCKERFILE = "Dockerfile"  # a component with one is a container component: an image to build
 VERBS = {"A": "added", "C": "added", "D": "deleted", "M": "changed", "T": "changed"}
 
 
@@ -100,6 +118,7 @@ class ChangeSet:
     projects: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     files: tuple[FileChange, ...] = field(default=(), repr=False)
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def any(self) -> bool:
@@ -137,6 +156,9 @@ class ChangeSet:
             "projects": list(self.projects),
             "components": list(self.components),
             "changed_files": len(self.files),
+            "warnings": [
+                {"path": w.path, "line": w.line, "message": w.message} for w in self.warnings
+            ],
         }
 
 
@@ -203,10 +225,20 @@ def _affected(
         {name for path, _ in touched if (name := _project_of_manifest(path)) and path in at_head}
     )
     components = sorted(_component_names(path for path, _ in touched) & _components_at(at_head))
+    code = {path: entry.object_id for path, entry in at_head.items() if _is_pipeline_code(path)}
+    known = FileIndex([*at_head, *(path for path, _ in touched)])
+    pipeline_paths = _pipeline_paths(at_head)
+    search = None
     if repo_wide:
-        pipelines = [_pipeline(path, tuple(repo_wide)) for path in _pipeline_paths(at_head)]
+        pipelines = [_pipeline(path, tuple(repo_wide)) for path in pipeline_paths]
     else:
-        pipelines = _dependent_pipelines(repo, at_head, touched)
+        changed_nodes = _changed_nodes(touched)
+        search = _search_input(repo, code, known, touched, read=bool(changed_nodes))
+        pipelines = _dependent_pipelines(search, pipeline_paths, changed_nodes)
+    data_changed = not repo_wide and any(is_data_file(path) for path, _ in touched)
+    warnings = read_warnings(
+        repo.root, code, (path for path, _ in touched), search, known, all_code=data_changed
+    )
     return ChangeSet(
         base=start.base,
         head=start.head,
@@ -219,35 +251,53 @@ def _affected(
         projects=tuple(projects),
         components=tuple(components),
         files=tuple(changes),
+        warnings=warnings,
+    )
+
+
+def _changed_nodes(touched: list[tuple[str, FileChange]]) -> dict[str, list[str]]:
+    """What the change touched that something may refer to, with its files' descriptions."""
+    changed_nodes: dict[str, list[str]] = {}
+    for path, change in touched:
+        if _may_be_referenced(path):
+            changed_nodes.setdefault(node_of(path), []).append(describe(path, change))
+    return changed_nodes
+
+
+def _search_input(
+    repo: Repo,
+    code: dict[str, str],
+    known: FileIndex,
+    touched: list[tuple[str, FileChange]],
+    *,
+    read: bool,
+) -> SearchInput:
+    """The pipeline code at HEAD (``code``: path -> blob id) to search, read only when the
+    change touched something it may refer to; ``known``: every file a reference may name."""
+    blobs = read_blobs(repo.root, list(code.values()) if read else [])
+    return SearchInput(
+        buffer=blobs.data,
+        spans={path: blobs.spans[object_id] for path, object_id in code.items()} if read else {},
+        known_files=known,
+        components_package=repo.settings.components_package,
+        data_names=data_names(path for path, _ in touched),
     )
 
 
 def _dependent_pipelines(
-    repo: Repo, at_head: dict[str, TreeEntry], touched: list[tuple[str, FileChange]]
+    search: SearchInput, pipeline_paths: list[str], changed_nodes: dict[str, list[str]]
 ) -> list[AffectedPipeline]:
-    changed_nodes: dict[str, list[str]] = {}  # node -> descriptions of its changed files
-    for path, change in touched:
-        if _may_be_referenced(path):
-            changed_nodes.setdefault(node_of(path), []).append(describe(path, change))
-    searchable = {
-        path: entry.object_id for path, entry in at_head.items() if _is_pipeline_code(path)
-    }
-    blobs = read_blobs(repo.root, list(searchable.values()) if changed_nodes else [])
-    search = SearchInput(
-        buffer=blobs.data,
-        spans={path: blobs.spans[object_id] for path, object_id in searchable.items()}
-        if changed_nodes
-        else {},
-        known_files=FileIndex([*at_head, *(path for path, _ in touched)]),
-        components_package=repo.settings.components_package,
-    )
+    """The pipelines depending on the changed nodes (node -> its files' descriptions), with
+    the reasons, including the project rule for data files in a project folder."""
     origins = find_dependents(changed_nodes, search)
+    data = {node: texts for node, texts in changed_nodes.items() if is_data_file(node)}
+    by_project = project_file_reasons(data, origins, pipeline_paths)
     affected = []
-    for path in _pipeline_paths(at_head):
+    for path in pipeline_paths:
         reasons = [
             _reason(origin, changed_nodes[origin], chain)
             for origin, chain in origins.get(path, {}).items()
-        ]
+        ] + by_project.get(path, [])
         if reasons:
             own = [r for r in reasons if r.startswith(f"{path} ")]
             affected.append(_pipeline(path, (*own, *sorted(set(reasons) - set(own)))))
@@ -294,11 +344,9 @@ def _is_pipeline_code(path: str) -> bool:
 
 
 def _may_be_referenced(path: str) -> bool:
-    """Changed files worth searching dependents of: modules, component folders, and YAML or
-    JSON files a pipeline may load by path. Manifests and everything else are not."""
-    if path.startswith("components/") or path.endswith(".py"):
-        return True
-    return path.endswith(LOADABLE_SUFFIXES) and not path.startswith("projects/")
+    """Changed files worth searching dependents of: modules, component folders, and data
+    files a pipeline may name by a literal path. Manifests are not."""
+    return path.endswith(".py") or path.startswith("components/") or may_be_read(path)
 
 
 def _pipeline_paths(paths: Iterable[str]) -> list[str]:
@@ -331,11 +379,12 @@ def _component_names(paths: Iterable[str]) -> set[str]:
 
 
 def _components_at(paths: Iterable[str]) -> set[str]:
-    """Components that exist: folders under components/ holding a component.yaml."""
-    return {
-        parts[1]
-        for path in paths
-        if len(parts := path.split("/")) == 3
-        and parts[0] == "components"
-        and parts[2] == "component.yaml"
-    }
+    """Container components that exist: folders under components/ holding a component.yaml
+    and a Dockerfile (images to build). A component.yaml alone is a third-party component:
+    pipelines load it, but there is no image to rebuild (``scripts/images/plan.py`` agrees)."""
+    files: dict[str, set[str]] = {}
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "components":
+            files.setdefault(parts[1], set()).add(parts[2])
+    return {name for name, found in files.items() if {"component.yaml", DOCKERFILE} <= found}

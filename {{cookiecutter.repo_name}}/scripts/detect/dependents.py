@@ -8,8 +8,9 @@ reaches it, so a pipeline's reasons read "X changed (imported by A, which is imp
 Why not parse everything first: a monorepo has thousands of pipeline modules and a change
 touches a handful of files. A file can only import module ``pkg/mod.py`` with an import
 statement naming ``mod`` (``import pkg.mod``, ``from pkg import mod``, ``from .mod import x``,
-``from . import mod``), can only load ``components/<name>/`` by writing ``<name>``, and only a
-literal path ending in ``op.yaml`` loads ``op.yaml``. So each round looks for the names of the
+``from . import mod``, or a dynamic import naming it), can only load ``components/<name>/`` by
+writing ``<name>``, and only a literal path ending in ``op.yaml`` (or ``q.sql``, any data file:
+``scripts/detect/literals.py``) loads or reads it. So each round looks for the names of the
 things that became dirty in the previous round and parses only the files that mention one.
 A package's ``__init__.py`` is also reached through relative imports that never name the
 package (``from . import x``), so for it every file under the package's folder is a candidate
@@ -39,24 +40,28 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from scripts.detect.import_text import import_statements
-from scripts.detect.imports import FileIndex, find_references
+from scripts.detect.imports import DYNAMIC_IMPORTERS, FileIndex, find_references
 
-# One link of a chain: (how, file): "imported"/"loaded", by which file.
+# One link of a chain: (how, file): "imported", "loaded" or "read", by which file.
 Link = tuple[str, str]
 Origins = dict[str, dict[str, tuple[Link, ...]]]
 WORD = re.compile(rb"\w+")
+DYNAMIC_MARKERS = tuple(name.encode() for name in DYNAMIC_IMPORTERS)
 
 
 @dataclass(frozen=True)
 class SearchInput:
     """The files to search: their contents side by side in ``buffer``, each file's
     [start, end) in ``spans``; what a reference may resolve to (the files at HEAD plus the
-    deleted ones); and the components package's name (for its ``components.load`` helper)."""
+    deleted ones); the components package's name (for its ``component_specs.load`` helper);
+    and the file names of the changed data files (a file mentioning one is searched for the
+    literal paths in it)."""
 
     buffer: bytes
     spans: Mapping[str, tuple[int, int]]
     known_files: FileIndex
     components_package: str
+    data_names: frozenset[bytes] = frozenset()
 
     def source(self, path: str) -> bytes:
         start, end = self.spans[path]
@@ -96,7 +101,11 @@ def find_dependents(changed: Iterable[str], search: SearchInput) -> Origins:
         for path in sorted(_candidates(frontier, unparsed, index)):
             unparsed.discard(path)
             for reference in find_references(
-                search.source(path), path, search.known_files, search.components_package
+                search.source(path),
+                path,
+                search.known_files,
+                search.components_package,
+                search.data_names,
             ):
                 dependents.setdefault(node_of(reference.target), set()).add((reference.kind, path))
         frontier = _propagate(frontier, origins, dependents)
@@ -161,21 +170,24 @@ class _BufferIndex:
 
     def reaching_in(self) -> dict[str, frozenset[bytes]]:
         """Files that may import from any project folder, with the identifiers of their import
-        statements: files directly in ``pipelines/``, and files whose import statements say
-        ``pipelines`` (an absolute import) or ``from ..`` (a relative one)."""
+        statements: files directly in ``pipelines/``, files whose import statements say
+        ``pipelines`` (an absolute import) or ``from ..`` (a relative one), and files with a
+        dynamic import (all their identifiers: the name is a string in a call)."""
         if self._reaching_in is None:
             buffer = self.search.buffer
             maybe = {
                 p for p in self.search.spans if p.startswith("pipelines/") and p.count("/") == 1
             }
+            for marker in (b"from ..", *DYNAMIC_MARKERS):
+                for position in _occurrences(marker, buffer):
+                    maybe.update(self.files_at(position))
             for position in _mentions({b"pipelines"}, buffer):
-                maybe.update(self.files_at(position))
-            for position in _occurrences(b"from ..", buffer):
                 maybe.update(self.files_at(position))
             self._reaching_in = {}
             for path in maybe:
                 source = self.search.source(path)
-                text = import_statements(source)
+                dynamic = any(marker in source for marker in DYNAMIC_MARKERS)
+                text = None if dynamic else import_statements(source)
                 words = frozenset(WORD.findall(source if text is None else text))
                 if (
                     path.count("/") == 1

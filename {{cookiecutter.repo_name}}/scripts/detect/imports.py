@@ -25,24 +25,40 @@ Component references
   then the repo root: ``"components/x/component.yaml"``, ``Path(__file__).parent / "op.yaml"``
   and ``ROOT / "components" / "x" / "component.yaml"`` all resolve. An f-string or a computed
   name cannot be seen without running the code and is ignored.
-- ``<package>.components.load("<name>")``, the components package's helper (any import style):
+- ``<package>.component_specs.load("<name>")``, the components package's helper (any import
+  style; ``<package>.components.load``, its name before, still counts):
   ``components/<name>/component.yaml``.
+
+Dynamic imports with literal names are imports: ``importlib.import_module("a.b")`` (any
+alias), ``import_module(".b", package=__package__)`` or with a literal package, and
+``__import__("a.b")`` (with a literal ``fromlist`` and ``level`` too). A computed name is
+invisible, as for any reference.
+
+Data files: with ``data_names`` (the file names of the changed non-Python files), a file that
+mentions one is read whole and every literal path in it that names a repo file counts
+(``scripts/detect/literals.py``, kind "read").
 """
 
 from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from scripts.detect.import_text import import_statements
+from scripts.detect.literals import data_references, path_parts, resolve_literal_path
 
 IMPORTED = "imported"
 LOADED = "loaded"
+READ = "read"
 LOADER_FUNCTION = "load_component_from_file"
-HELPER_MODULE = "components"  # <package>.components
-HELPER_FUNCTION = "load"  # <package>.components.load("<name>")
+HELPER_MODULE = "component_specs"  # <package>.component_specs
+# The helper's module under every name it has had: a repo generated before the rename keeps
+# its pipelines' `components.load(...)` calls seen.
+HELPER_MODULES = (HELPER_MODULE, "components")
+HELPER_FUNCTION = "load"  # <package>.component_specs.load("<name>")
+DYNAMIC_IMPORTERS = ("import_module", "__import__")
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class Reference:
     """``target`` (a repo-relative path) is needed by the file, ``kind`` says how."""
 
     target: str
-    kind: str  # IMPORTED or LOADED
+    kind: str  # IMPORTED, LOADED or READ
 
 
 class FileIndex:
@@ -79,9 +95,13 @@ class FileIndex:
 
 
 def find_references(
-    source: bytes, path: str, files: FileIndex | Iterable[str], components_package: str
+    source: bytes,
+    path: str,
+    files: FileIndex | Iterable[str],
+    components_package: str,
+    data_names: Collection[bytes] = (),
 ) -> list[Reference]:
-    """Repo files that ``path`` (repo-relative) imports or loads, in first-seen order.
+    """Repo files that ``path`` (repo-relative) imports, loads or reads, in first-seen order.
 
     ``files`` holds every repo-relative path that may be referenced (the files at HEAD and the
     ones the change deleted, so an import of a deleted module still counts). A file whose
@@ -89,7 +109,9 @@ def find_references(
     syntax error); a syntax error elsewhere in it does not hide its imports.
 
     Only the import statements are parsed (``scripts/detect/import_text.py``) unless the file may
-    load a component, which needs its calls, or its text defeats the cut: then all of it.
+    load a component or import dynamically, which needs its calls, or mentions one of
+    ``data_names`` (file names of changed data files), which needs its literals, or its text
+    defeats the cut: then all of it.
     """
     index = files if isinstance(files, FileIndex) else FileIndex(files)
     finder = _ReferenceFinder(path, index, components_package)
@@ -100,18 +122,27 @@ def find_references(
         if tree is None:
             return []
     finder.add_imports(tree)
-    if LOADER_FUNCTION.encode() in source or finder.may_call_helper():
+    needs_calls = (
+        LOADER_FUNCTION.encode() in source
+        or finder.may_call_helper()
+        or any(name.encode() in source for name in DYNAMIC_IMPORTERS)
+    )
+    needs_literals = any(name in source for name in data_names)
+    if needs_calls or needs_literals:
         if statements is not None:
             tree = _parse(source, path)
-        if tree is not None:
+        if tree is not None and needs_calls:
             finder.add_calls(node for node in ast.walk(tree) if isinstance(node, ast.Call))
+        if tree is not None and needs_literals:
+            for target in data_references(tree, path, index):
+                finder.add(target, READ)
     return finder.references()
 
 
 def _parse(source: bytes, path: str) -> ast.Module | None:
     try:
         return ast.parse(source, filename=path)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
 
 
@@ -131,7 +162,7 @@ class _ReferenceFinder:
         self.folder = posixpath.dirname(path)
         self.files = files
         self.package = components_package
-        self.helper = f"{components_package}.{HELPER_MODULE}.{HELPER_FUNCTION}"
+        self.helpers = {f"{components_package}.{m}.{HELPER_FUNCTION}" for m in HELPER_MODULES}
         # The dotted package the file is in (for relative names): its folder, as a dotted path.
         self.package_parts = self.folder.split("/") if self.folder else []
         self.found: dict[str, str] = {}
@@ -145,17 +176,22 @@ class _ReferenceFinder:
                 self._add_import_from(statement)
 
     def may_call_helper(self) -> bool:
-        """Whether some name bound by the imports can reach ``<package>.components.load``."""
-        return any(self.helper.startswith(dotted) for dotted in self.bindings.values())
+        """Whether some name bound by the imports can reach ``<package>.component_specs.load``."""
+        dotted_names = self.bindings.values()
+        return any(h.startswith(dotted) for dotted in dotted_names for h in self.helpers)
 
     def add_calls(self, calls: Iterable[ast.Call]) -> None:
         for call in calls:
-            self._component_call(call)
+            name = _callee_name(call.func)
+            if name in DYNAMIC_IMPORTERS or self._dotted(call.func) == "importlib.import_module":
+                self._dynamic_import(call, dunder=name == "__import__")
+            else:
+                self._component_call(call)
 
     def references(self) -> list[Reference]:
         return [Reference(target, kind) for target, kind in self.found.items()]
 
-    def _add(self, target: str | None, kind: str) -> None:
+    def add(self, target: str | None, kind: str) -> None:
         if target is not None and target != self.path:
             self.found.setdefault(target, kind)
 
@@ -165,7 +201,7 @@ class _ReferenceFinder:
         for alias in node.names:
             parts = alias.name.split(".")
             for target in self._module_chain([], parts):
-                self._add(target, IMPORTED)
+                self.add(target, IMPORTED)
             if alias.asname:
                 self.bindings[alias.asname] = alias.name
             else:
@@ -180,7 +216,7 @@ class _ReferenceFinder:
             resolved = self.files.resolved[key] = self._resolve_import_from(node, names)
         targets, dotted = resolved
         for target in targets:
-            self._add(target, IMPORTED)
+            self.add(target, IMPORTED)
         if dotted is not None:
             for alias in node.names:
                 self.bindings[alias.asname or alias.name] = f"{dotted}.{alias.name}"
@@ -225,22 +261,47 @@ class _ReferenceFinder:
         dotted = self._dotted(call.func) or ""
         if _callee_name(call.func) == LOADER_FUNCTION or dotted.endswith(f".{LOADER_FUNCTION}"):
             argument = _argument(call, "file_path")
-            parts = _literal_parts(argument) if argument is not None else None
+            parts = path_parts(argument) if argument is not None else None
             if parts:
-                self._add(self._resolve_literal_path("/".join(parts)), LOADED)
-        elif dotted == self.helper:
-            argument = _argument(call, "name")
-            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                self._add(f"components/{argument.value}/component.yaml", LOADED)
+                self.add(resolve_literal_path("/".join(parts), self.folder, self.files), LOADED)
+        elif dotted in self.helpers:
+            name = _string(_argument(call, "name"))
+            if name is not None:
+                self.add(f"components/{name}/component.yaml", LOADED)
 
-    def _resolve_literal_path(self, literal: str) -> str | None:
-        if literal.startswith("/"):
-            return None
-        for candidate in (posixpath.join(self.folder, literal), literal):
-            normal = posixpath.normpath(candidate)
-            if not normal.startswith("../") and normal in self.files:
-                return normal
-        return None
+    def _dynamic_import(self, call: ast.Call, *, dunder: bool) -> None:
+        """``import_module(name, package)`` and ``__import__(name, ..., fromlist, level)`` with
+        literal names: the files the same static import would run."""
+        name = _string(_argument(call, "name"))
+        if name is None:
+            return
+        parts = [part for part in name.lstrip(".").split(".") if part]
+        if dunder:
+            level = _integer(_argument(call, "level", position=4)) or 0
+            package: ast.expr | None = ast.Name("__package__") if level else None
+            fromlist = _strings(_argument(call, "fromlist", position=3))
+        else:
+            level = len(name) - len(name.lstrip("."))
+            package = _argument(call, "package", position=1)
+            fromlist = []
+        base = self._package_of(package) if level else []
+        if base is None or level - 1 > len(base):
+            return
+        base = base[: len(base) - (level - 1)] if level else base
+        chain = self._module_chain(base, parts) if parts else []
+        if not parts and base:
+            chain.append(self.files.find("/".join([*base, "__init__.py"])))
+        chain += [self.files.module_file("/".join(base + parts), item) for item in fromlist]
+        for target in chain:
+            self.add(target, IMPORTED)
+
+    def _package_of(self, node: ast.expr | None) -> list[str] | None:
+        """The package a relative dynamic import starts from: ``__package__`` (this file's
+        folder) or a literal dotted name; None when it cannot be known."""
+        if isinstance(node, ast.Name) and node.id == "__package__":
+            return list(self.package_parts)
+        literal = _string(node)
+        return literal.split(".") if literal else None
 
     def _dotted(self, node: ast.expr) -> str | None:
         """The dotted name an attribute chain means through this file's imports."""
@@ -261,31 +322,26 @@ def _callee_name(func: ast.expr) -> str | None:
     return None
 
 
-def _argument(call: ast.Call, keyword: str) -> ast.expr | None:
-    if call.args:
-        return call.args[0]
+def _argument(call: ast.Call, keyword: str, position: int = 0) -> ast.expr | None:
+    if len(call.args) > position:
+        return call.args[position]
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def _literal_parts(node: ast.expr) -> list[str] | None:
-    """String literals of a path expression in evaluation order; None when part of the path
-    is an f-string (unknowable). Names (``HERE``, ``__file__``) are anchors and contribute
-    nothing: the joined literals are then tried against the file's folder and the root."""
-    if isinstance(node, ast.Constant):
-        return [node.value] if isinstance(node.value, str) else []
-    if isinstance(node, ast.JoinedStr):
-        return None
-    if isinstance(node, ast.BinOp):
-        left, right = _literal_parts(node.left), _literal_parts(node.right)
-        return None if left is None or right is None else left + right
-    if isinstance(node, ast.Call):
-        parts: list[str] = []
-        for piece in [node.func, *node.args]:
-            found = _literal_parts(piece)
-            if found is None:
-                return None
-            parts += found
-        return parts
-    if isinstance(node, (ast.Attribute, ast.Subscript)):
-        return _literal_parts(node.value)
-    return []
+def _string(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _integer(node: ast.expr | None) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def _strings(node: ast.expr | None) -> list[str]:
+    """The literal strings of a list or tuple (a ``fromlist``); none for anything else."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        return []
+    return [text for item in node.elts if (text := _string(item)) is not None and text != "*"]

@@ -41,6 +41,10 @@ def change_document(changes: Any) -> Document:
         blocks.append(("Components to rebuild: ", joined(Code(c) for c in changes.components)))
     if not changes.any:
         blocks.append("Nothing affected: no pipeline, project or component.")
+    if changes.warnings:
+        # Code: the message quotes the pull request's code, shown as written in Markdown.
+        items = tuple((Code(str(w)), ()) for w in changes.warnings)
+        blocks.append(Bullets(f"{count_phrase(len(changes.warnings), 'warning')}:", items))
     return Document("Change detection", tuple(blocks))
 
 

@@ -82,11 +82,15 @@ def select_components(repo: Repo, names: list[str]) -> list[Component]:
 
 
 def changed_components(repo: Repo, base: str) -> list[Component]:
-    """The container components change detection reports as affected since ``base``."""
+    """The container components change detection reports as affected since ``base``.
+
+    Detection lists only container components (a component.yaml and a Dockerfile at HEAD), the
+    same rule as ``container_components``: a third-party component.yaml has no image, and a
+    deleted component has nothing left to build. Filtering by the checkout as well keeps the
+    two in step should the working tree differ from HEAD."""
     from scripts.detect import changes as changed
 
     names = set(changed.find_changes(repo, base=base).components)
-    # A deleted component is reported as changed but has nothing left to build.
     return [c for c in container_components(repo) if c.name in names]
 
 

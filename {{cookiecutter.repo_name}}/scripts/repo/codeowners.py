@@ -5,7 +5,9 @@ runs ``codeowners --check``). GitHub applies the LAST matching rule, so the file
 general to specific: the platform team owns everything, then its shared folders, then each
 project's manifest and pipelines (its owners plus the platform team), then the components a
 project owns (its owners). Output is deterministic: projects sorted by name, owners in manifest
-order, so two runs give identical bytes.
+order, so two runs give identical bytes. GitHub compares owners ignoring case, so a rule never
+names one owner twice in two spellings: the first spelling stays (a project's own, then the
+platform team's).
 
 Only PyYAML and the standard library are imported here: the post-generation hook calls
 ``write_codeowners`` with cookiecutter's Python, which may not have jsonschema.
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from scripts.core.errors import CheckFailed, ConfigError
 from scripts.core.fileio import write_atomically
-from scripts.core.naming import OWNER_HANDLE
+from scripts.core.naming import OWNER, unique_owners
 from scripts.repo.manifests import Project, load_projects
 from scripts.repo.model import Repo
 
@@ -43,24 +45,26 @@ def render_codeowners(platform_team: str, projects: Iterable[Project]) -> str:
     for project in sorted(projects, key=lambda p: p.name):
         for handle in project.owners:
             _check_handle(handle, project.manifest_path, "owner")
-        reviewers = list(dict.fromkeys([*project.owners, platform_team]))
+        reviewers = unique_owners([*project.owners, platform_team])
         lines += ["", f"# Project {project.name} ({project.manifest_path or 'no manifest'})"]
         manifest = project.manifest_path or f"projects/{project.name}.yml"
         lines.append(_rule(f"/{manifest}", reviewers))
         lines.append(_rule(f"/{project.pipelines_dir}/", reviewers))
-        lines += [_rule(f"/components/{c}/", list(project.owners)) for c in project.components]
+        owners = unique_owners(project.owners)
+        lines += [_rule(f"/components/{c}/", owners) for c in project.components]
     return "\n".join(lines) + "\n"
 
 
-def _rule(path: str, owners: list[str]) -> str:
+def _rule(path: str, owners: Iterable[str]) -> str:
     return f"{path} {' '.join(owners)}"
 
 
 def _check_handle(handle: str, where: str, what: str) -> None:
-    # A handle with a space or a newline would add rules of its own: refuse rather than write.
-    if not OWNER_HANDLE.match(handle):
+    # An owner with a space or a newline would add rules of its own: refuse rather than write.
+    if not OWNER.match(handle):
         raise ConfigError(
-            f"{what} {handle!r} is not a GitHub handle — write '@user' or '@org/team'",
+            f"{what} {handle!r} is not a CODEOWNERS owner — write '@user', '@org/team' or an "
+            "email address",
             path=where,
         )
 

@@ -59,7 +59,43 @@ def component_problems(repo: Repo) -> list[Problem]:
         except YamlError as error:
             problems += error.problems()
             continue
-        problems += spec_problems(document, schema)
+        if is_compiled_pipeline(document.value):
+            problems += compiled_pipeline_problems(document)
+        else:
+            problems += spec_problems(document, schema)
+    return problems
+
+
+# A compiled pipeline (KFP IR YAML) is a component too: `load_component_from_file` loads it and
+# a pipeline calls it as one step. It is recognised by the keys every compiled spec has.
+COMPILED_PIPELINE_KEYS = ("pipelineInfo", "root", "schemaVersion")
+
+
+def is_compiled_pipeline(spec: Any) -> bool:
+    return isinstance(spec, dict) and all(key in spec for key in COMPILED_PIPELINE_KEYS)
+
+
+def compiled_pipeline_problems(document: YamlDocument) -> list[Problem]:
+    """A compiled pipeline used as a component: the parts loading it needs are there."""
+    spec = document.value
+    problems = []
+    name = spec["pipelineInfo"].get("name") if isinstance(spec["pipelineInfo"], dict) else None
+    if not isinstance(name, str) or not name:
+        problems.append(
+            Problem(
+                document.path,
+                document.line_of(("pipelineInfo",)),
+                "a compiled pipeline needs pipelineInfo.name — compile it again with kfp",
+            )
+        )
+    if not isinstance(spec["root"], dict) or "dag" not in spec["root"]:
+        problems.append(
+            Problem(
+                document.path,
+                document.line_of(("root",)),
+                "a compiled pipeline needs root.dag — compile it again with kfp",
+            )
+        )
     return problems
 
 

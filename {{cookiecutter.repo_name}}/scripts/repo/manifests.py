@@ -15,7 +15,7 @@ post-generation hook can render CODEOWNERS with only PyYAML installed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,9 +24,13 @@ from scripts.core.errors import CheckFailed, Problem, ProblemsFound, UsageError
 from scripts.core.naming import (
     COMPONENT_NAME,
     KFP_EXPERIMENT_MAX_BYTES,
-    OWNER_HANDLE,
+    OWNER,
     PROJECT_NAME,
+    collation_key,
     kfp_experiment_name,
+    owner_key,
+    repeated_name_message,
+    unique_owners,
 )
 from scripts.core.yaml_io import YamlDocument, YamlError, load_yaml_mapping
 from scripts.repo.environments import ENVIRONMENTS_FILE
@@ -49,7 +53,7 @@ class Project:
     name: str
     description: str
     experiments: tuple[Experiment, ...]
-    owners: tuple[str, ...]  # GitHub handles, "@user" or "@org/team", in manifest order
+    owners: tuple[str, ...]  # "@user", "@org/team" or an email; manifest order, no repeats
     namespaces: Mapping[str, str] = field(default_factory=dict, hash=False)  # env -> namespace
     components: tuple[str, ...] = ()  # components/<name>/ folders the project owns
     polyaxon: dict[str, Any] | None = field(default=None, hash=False, compare=False)
@@ -100,10 +104,10 @@ def project_from_document(document: YamlDocument, *, stem: str) -> Project:
         raise broken(("experiments",), "experiments must be a list of {name: ...} mappings")
     owners = value.get("owners")
     if not isinstance(owners, list) or not all(
-        isinstance(o, dict) and isinstance(o.get("github"), str) and OWNER_HANDLE.match(o["github"])
+        isinstance(o, dict) and isinstance(o.get("github"), str) and OWNER.match(o["github"])
         for o in owners
     ):
-        raise broken(("owners",), "owners must be a list of {github: '@user' or '@org/team'}")
+        raise broken(("owners",), "owners must be a list of {github: '@user', '@org/team', email}")
     namespaces = value.get("namespaces") or {}
     if not isinstance(namespaces, dict) or not all(isinstance(v, str) for v in namespaces.values()):
         raise broken(("namespaces",), "namespaces must map environment names to namespaces")
@@ -122,7 +126,7 @@ def project_from_document(document: YamlDocument, *, stem: str) -> Project:
         experiments=tuple(
             Experiment(e["name"], str(e.get("description") or "")) for e in experiments
         ),
-        owners=tuple(dict.fromkeys(o["github"] for o in owners)),
+        owners=unique_owners(o["github"] for o in owners),
         namespaces=dict(namespaces),
         components=tuple(components),
         polyaxon=dict(polyaxon) if polyaxon is not None else None,
@@ -135,56 +139,62 @@ def manifest_document_problems(document: YamlDocument, *, stem: str, schema: dic
     from scripts.repo.schemas import schema_problems
 
     problems = schema_problems(document, schema)
-    value = document.value
-
-    def at(key_path: tuple[Any, ...], message: str) -> None:
-        problems.append(Problem(document.path, document.line_of(key_path), message))
-
-    name = value.get("name")
+    name = document.value.get("name")
     if isinstance(name, str) and PROJECT_NAME.match(name) and name != stem:
         # Offer "set name: <stem>" only when the stem could be a project name.
         fix = f" or set name: {stem}" if PROJECT_NAME.match(stem) else ""
-        at(
-            ("name",),
+        message = (
             f"name {name!r} differs from the file name {stem!r} — rename the file to "
-            f"projects/{name}.yml{fix}",
+            f"projects/{name}.yml{fix}"
         )
+        problems.append(Problem(document.path, document.line_of(("name",)), message))
     project = name if isinstance(name, str) else stem
-    seen: dict[str, int] = {}
-    for index, experiment in enumerate(_list(value.get("experiments"))):
-        exp_name = experiment.get("name") if isinstance(experiment, dict) else None
-        if not isinstance(exp_name, str):
-            continue
-        line = document.line_of(("experiments", index, "name"))
-        if exp_name in seen:
-            at(
-                ("experiments", index, "name"),
-                f"experiment {exp_name!r} is listed twice (first at line {seen[exp_name]}) — "
-                "keep one",
-            )
-            continue
-        seen[exp_name] = line or 0
-        full = kfp_experiment_name(project, exp_name)
-        if len(full.encode("utf-8")) > KFP_EXPERIMENT_MAX_BYTES and len(exp_name) <= 100:
-            at(
-                ("experiments", index, "name"),
+    return problems + _experiment_problems(document, project) + _owner_problems(document)
+
+
+def _experiment_problems(document: YamlDocument, project: str) -> list[Problem]:
+    """Experiments KFP would refuse (over its byte limit) or take for one (equal
+    ``collation_key``: its database ignores case, accents and Unicode form)."""
+    problems: list[Problem] = []
+    for line, name, first in _listed(document, "experiments", "name", collation_key):
+        full = kfp_experiment_name(project, name)
+        if first is not None:
+            message = repeated_name_message("experiment", name, *first)
+        elif len(full.encode("utf-8")) > KFP_EXPERIMENT_MAX_BYTES and len(name) <= 100:
+            message = (
                 f"the KFP experiment name {full!r} is over {KFP_EXPERIMENT_MAX_BYTES} bytes — "
-                "shorten the experiment name",
-            )
-    owners_seen: dict[str, int] = {}
-    for index, owner in enumerate(_list(value.get("owners"))):
-        handle = owner.get("github") if isinstance(owner, dict) else None
-        if not isinstance(handle, str):
-            continue
-        key = handle.lower()  # GitHub handles are case-insensitive
-        if key in owners_seen:
-            at(
-                ("owners", index, "github"),
-                f"owner {handle!r} is listed twice (first at line {owners_seen[key]}) — keep one",
+                "shorten the experiment name"
             )
         else:
-            owners_seen[key] = document.line_of(("owners", index, "github")) or 0
+            continue
+        problems.append(Problem(document.path, line, message))
     return problems
+
+
+def _owner_problems(document: YamlDocument) -> list[Problem]:
+    """Owners listed twice, compared as GitHub compares them (``owner_key``: ignoring case)."""
+    repeats = _listed(document, "owners", "github", owner_key)
+    message = "owner {!r} is listed twice (first at line {}) — keep one"
+    return [
+        Problem(document.path, line, message.format(owner, first[1]))
+        for line, owner, first in repeats
+        if first is not None
+    ]
+
+
+def _listed(
+    document: YamlDocument, section: str, key: str, compare: Callable[[str], str]
+) -> Iterator[tuple[int | None, str, tuple[str, int] | None]]:
+    """``(line, value, first)`` for each text ``<section>[i].<key>``; ``first`` is the value and
+    line of the earlier entry it repeats (equal ``compare`` keys), None for a first entry."""
+    first_of: dict[str, tuple[str, int]] = {}
+    for index, item in enumerate(_list(document.value.get(section))):
+        value = item.get(key) if isinstance(item, dict) else None
+        if isinstance(value, str):
+            line = document.line_of((section, index, key))
+            first = first_of.get(compare(value))
+            first_of.setdefault(compare(value), (value, line or 0))
+            yield line, value, first
 
 
 def _list(value: Any) -> list[Any]:

@@ -17,11 +17,13 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from scripts.core.errors import ConfigError, UsageError
 from scripts.core.naming import kfp_pipeline_name
 
 SETTINGS_TABLE = "kfp-monorepo"
+PYPROJECT = "pyproject.toml"
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +54,25 @@ class Settings:
     components_package: str
     platform_team: str
     github_repository: str
+
+
+def settings_table(pyproject: dict[str, Any]) -> dict[str, Any]:
+    """The ``[tool.kfp-monorepo]`` table of a parsed pyproject.toml; a missing one (or one
+    that is no table) is the ConfigError of ``settings_error``."""
+    tool = pyproject.get("tool")
+    table = tool.get(SETTINGS_TABLE) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise settings_error(repr(SETTINGS_TABLE))
+    return table
+
+
+def settings_error(detail: str) -> ConfigError:
+    """The one error for settings that cannot be read at all (exit 2): ``detail`` says why."""
+    return ConfigError(
+        f"cannot read [tool.{SETTINGS_TABLE}] ({detail}) — restore components-package "
+        "and platform-team in that table",
+        path=PYPROJECT,
+    )
 
 
 def find_repo_root(start: Path | None = None) -> Path:
@@ -86,20 +107,18 @@ class Repo:
 
     @cached_property
     def settings(self) -> Settings:
-        path = self.root / "pyproject.toml"
+        """The settings table; unreadable, or without the two required keys, is a ConfigError.
+        ``validate`` checks every value of it (scripts/repo/settings.py)."""
         try:
-            table = tomllib.loads(path.read_text("utf-8"))["tool"][SETTINGS_TABLE]
+            text = (self.root / PYPROJECT).read_text("utf-8")
+            table = settings_table(tomllib.loads(text))
             return Settings(
                 components_package=table["components-package"],
                 platform_team=table["platform-team"],
                 github_repository=table.get("github-repository", ""),
             )
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as error:
-            raise ConfigError(
-                f"cannot read [tool.{SETTINGS_TABLE}] ({error}) — restore components-package "
-                "and platform-team in that table",
-                path="pyproject.toml",
-            ) from None
+            raise settings_error(str(error)) from None
 
     @property
     def projects_dir(self) -> Path:

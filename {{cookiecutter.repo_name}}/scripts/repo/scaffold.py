@@ -156,7 +156,9 @@ def plan_new_project(
             "hyphens, 1 to 50 characters, e.g. price-suggestion"
         )
     if not owners:
-        raise CheckFailed("a project needs an owner — pass --owner @org/team (or @user)")
+        raise CheckFailed(
+            "a project needs an owner — pass --owner @org/team (or @user, or an email address)"
+        )
     experiments = list(experiments or DEFAULT_EXPERIMENTS)
     description = description if description is not None else f"The {name} project."
     manifest_path = f"projects/{name}.yml"

@@ -15,6 +15,7 @@ from scripts.repo.components import component_problems, unpinned_components
 from scripts.repo.environments import environments_problems
 from scripts.repo.manifests import manifest_problems
 from scripts.repo.model import Repo
+from scripts.repo.settings import settings_problems
 
 
 @dataclass
@@ -36,8 +37,14 @@ class ValidationReport:
 
 
 def validate_repo(repo: Repo) -> ValidationReport:
-    """Check manifests (and their cross-checks), environments.yml and every component.yaml."""
-    errors = manifest_problems(repo) + environments_problems(repo.root) + component_problems(repo)
+    """Check manifests (and their cross-checks), environments.yml, every component.yaml and the
+    ``[tool.kfp-monorepo]`` settings of pyproject.toml."""
+    errors = [
+        *manifest_problems(repo),
+        *environments_problems(repo.root),
+        *component_problems(repo),
+        *settings_problems(repo),
+    ]
     return ValidationReport(
         errors=sorted(set(errors), key=_order),
         warnings=sorted(set(unpinned_components(repo)), key=_order),

@@ -1,5 +1,5 @@
-"""The components package's ``components.load(name)`` helper: it loads ``components/<name>/``
-with the real KFP SDK, and change detection sees the name it is given."""
+"""The components package's ``component_specs.load(name)`` helper: it loads
+``components/<name>/`` with the real KFP SDK, and change detection sees the name it is given."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.helpers.git_repos import REPO_ROOT
 PACKAGE = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["kfp-monorepo"][
     "components-package"
 ]
-helper = import_module(f"{PACKAGE}.components")
+helper = import_module(f"{PACKAGE}.component_specs")
 
 SPEC = """\
 name: Echo
@@ -60,7 +60,20 @@ def test_a_name_that_is_not_a_folder_name_is_refused(components_dir: Path, name:
 def test_change_detection_sees_the_helper_call():
     from scripts.detect.imports import find_references
 
-    files = {f"{PACKAGE}/__init__.py", f"{PACKAGE}/components.py"}
-    source = f'from {PACKAGE} import components\n\nop = components.load("echo")\n'.encode()
-    found = {r.target for r in find_references(source, "pipelines/p/x.py", files, PACKAGE)}
+    files = {f"{PACKAGE}/__init__.py", f"{PACKAGE}/component_specs.py"}
+    source = f'from {PACKAGE} import component_specs\n\nop = component_specs.load("echo")\n'
+    found = {r.target for r in find_references(source.encode(), "pipelines/p/x.py", files, PACKAGE)}
     assert found == files | {"components/echo/component.yaml"}
+
+
+def test_the_helper_module_is_the_one_the_detection_knows():
+    from scripts.detect.imports import HELPER_FUNCTION, HELPER_MODULE
+
+    assert (REPO_ROOT / PACKAGE / f"{HELPER_MODULE}.py").is_file()
+    assert callable(getattr(helper, HELPER_FUNCTION))
+
+
+def test_no_package_module_is_named_like_kfp_components():
+    # `from <package> import components` next to `from kfp import components` would shadow one
+    # name with the other in a pipeline module.
+    assert not (REPO_ROOT / PACKAGE / "components.py").exists()

@@ -178,8 +178,8 @@ def test_invalid_platform_team_is_a_configuration_error(mini, capsys):
     pyproject.write_text(pyproject.read_text().replace(PLATFORM, "acme ml-platform"))
     assert cli.main(["codeowners", "--repo", str(mini.root)]) == 2
     assert capsys.readouterr().err == (
-        "pyproject.toml: [tool.kfp-monorepo] platform-team 'acme ml-platform' is not a GitHub "
-        "handle — write '@user' or '@org/team'\n"
+        "pyproject.toml: [tool.kfp-monorepo] platform-team 'acme ml-platform' is not a "
+        "CODEOWNERS owner — write '@user', '@org/team' or an email address\n"
     )
 
 
@@ -211,3 +211,48 @@ def test_write_codeowners_without_jsonschema(mini):
 
 def test_this_repository_codeowners_is_fresh():
     assert stale_diff(Repo(REPO_ROOT)) == ""
+
+
+def test_an_owner_is_named_once_per_rule_ignoring_case_first_spelling_kept(mini):
+    """GitHub compares owners ignoring case: '@ACME/ML-Platform' is the platform team."""
+    mini.write(
+        "projects/demo.yml",
+        VALID_MANIFEST.replace('"@jdoe"', '"@ACME/ML-Platform"') + "components:\n  - trainer\n",
+    )
+    assert cli.main(["codeowners", "--repo", str(mini.root)]) == 0
+    text = (mini.root / CODEOWNERS_PATH).read_text()
+    assert "/projects/demo.yml @acme/demo-ml @ACME/ML-Platform\n" in text
+    assert "/pipelines/demo/ @acme/demo-ml @ACME/ML-Platform\n" in text
+    assert "/components/trainer/ @acme/demo-ml @ACME/ML-Platform\n" in text
+    assert owners_of(text, "pipelines/demo/x.py") == ["@acme/demo-ml", "@ACME/ML-Platform"]
+
+
+def test_project_values_with_case_repeats_are_rendered_once():
+    project = Project(
+        name="solo",
+        description="",
+        experiments=(Experiment("Default"),),
+        owners=("@Solo-Dev", "@solo-dev", "Jo@Example.com", "jo@example.com"),
+        components=("trainer",),
+        manifest_path="projects/solo.yml",
+    )
+    rules = render_codeowners(PLATFORM.upper(), [project]).splitlines()
+    assert "/pipelines/solo/ @Solo-Dev Jo@Example.com @ACME/ML-PLATFORM" in rules
+    assert "/components/trainer/ @Solo-Dev Jo@Example.com" in rules
+    assert "* @ACME/ML-PLATFORM" in rules
+
+
+def test_email_owners_are_rendered_and_read_back(mini):
+    mini.write("projects/demo.yml", VALID_MANIFEST.replace('"@jdoe"', "jdoe@example.com"))
+    pyproject = mini.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(PLATFORM, "platform@example.com"))
+    assert cli.main(["codeowners", "--repo", str(mini.root)]) == 0
+    text = (mini.root / CODEOWNERS_PATH).read_text()
+    assert owners_of(text, "pipelines/demo/x.py") == [
+        "@acme/demo-ml",
+        "jdoe@example.com",
+        "platform@example.com",
+    ]
+    assert [(kind, owner) for kind, owner in CodeOwners(text).of("README.md")] == [
+        ("EMAIL", "platform@example.com")
+    ]

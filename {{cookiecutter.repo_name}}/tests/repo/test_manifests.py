@@ -14,9 +14,15 @@ import sys
 import pytest
 
 from scripts.core.errors import ProblemsFound, UsageError
-from scripts.core.naming import PROJECT_NAME
-from scripts.repo.manifests import (
+from scripts.core.naming import (
+    OWNER,
+    OWNER_EMAIL,
     OWNER_HANDLE,
+    PROJECT_NAME,
+    collation_key,
+    unique_owners,
+)
+from scripts.repo.manifests import (
     Experiment,
     load_project,
     load_projects,
@@ -34,9 +40,24 @@ NAME_HINT = (
     "price-suggestion); it must equal the file name and the pipelines/<name>/ folder"
 )
 EXPERIMENT_HINT = "use 1 to 100 characters without '/', control characters or surrounding spaces"
+OWNER_HINT = (
+    'write a GitHub user as "@login" or a team as "@org/team" (quoted: YAML reads a bare @ as '
+    "an error), or the email address of a GitHub account, e.g. jdoe@example.com"
+)
+SAME_TO_KFP = (
+    "for KFP, whose database ignores case, accents and Unicode form — rename or remove one"
+)
 EXPERIMENTS_HINT = (
     "list at least one experiment, e.g. `- name: Default`; KFP gets each as <project>/<experiment>"
 )
+
+
+def same_to_kfp(line: int, name: str, first: str, first_line: int) -> str:
+    return (
+        f"projects/demo.yml:{line}: experiment {name} repeats {first} (first at line "
+        f"{first_line}) for KFP, whose database ignores case, accents and Unicode form — rename "
+        "or remove one"
+    )
 
 
 @pytest.fixture
@@ -139,6 +160,31 @@ SCHEMA_CASES = {
         VALID_MANIFEST.replace("Trading Cards", "Default"),
         ["projects/demo.yml:6: experiment 'Default' is listed twice (first at line 5) — keep one"],
     ),
+    "experiment names unique, ignoring case": (
+        VALID_MANIFEST.replace("Trading Cards", "DEFAULT"),
+        [same_to_kfp(6, "'DEFAULT'", "'Default'", 5)],
+    ),
+    "experiment names unique, ignoring accents": (
+        VALID_MANIFEST.replace("Default", "Cafe").replace("Trading Cards", "Café"),
+        [same_to_kfp(6, "'Café'", "'Cafe'", 5)],
+    ),
+    "experiment names unique, composed or decomposed (shown escaped)": (
+        VALID_MANIFEST.replace("Default", "Caf\u00e9").replace("Trading Cards", "Cafe\u0301"),
+        [same_to_kfp(6, "'Cafe\\u0301'", "'Caf\\xe9'", 5)],
+    ),
+    "experiment names unique, compatibility forms": (
+        VALID_MANIFEST.replace("Default", "Profile").replace("Trading Cards", "PRO\ufb01LE"),
+        [same_to_kfp(6, "'PRO\ufb01LE'", "'Profile'", 5)],
+    ),
+    "experiment names unique, every repeat": (
+        VALID_MANIFEST.replace(
+            "  - name: Default\n", "  - name: Sneakers\n  - name: sneakers\n"
+        ).replace("Trading Cards", "SNEAKERS"),
+        [
+            same_to_kfp(6, "'sneakers'", "'Sneakers'", 5),
+            same_to_kfp(7, "'SNEAKERS'", "'Sneakers'", 5),
+        ],
+    ),
     "experiment unknown key": (
         VALID_MANIFEST.replace("  - name: Default", "  - nam: Default"),
         [
@@ -166,17 +212,25 @@ SCHEMA_CASES = {
     ),
     "owner handle": (
         VALID_MANIFEST.replace('"@jdoe"', "jdoe"),
-        [
-            "projects/demo.yml:10: owners[1].github 'jdoe' is not valid — write a GitHub user "
-            'as "@login" or a team as "@org/team" (quoted: YAML reads a bare @ as an error)'
-        ],
+        [f"projects/demo.yml:10: owners[1].github 'jdoe' is not valid — {OWNER_HINT}"],
     ),
     "owner handle with a space": (
         VALID_MANIFEST.replace('"@jdoe"', '"@jdoe @evil"'),
+        [f"projects/demo.yml:10: owners[1].github '@jdoe @evil' is not valid — {OWNER_HINT}"],
+    ),
+    "owner email without a domain": (
+        VALID_MANIFEST.replace('"@jdoe"', "jdoe@localhost"),
+        [f"projects/demo.yml:10: owners[1].github 'jdoe@localhost' is not valid — {OWNER_HINT}"],
+    ),
+    "owner email with a comment sign": (
+        VALID_MANIFEST.replace('"@jdoe"', '"j#doe@example.com"'),
+        [f"projects/demo.yml:10: owners[1].github 'j#doe@example.com' is not valid — {OWNER_HINT}"],
+    ),
+    "owner email and a handle together": (
+        VALID_MANIFEST.replace('"@jdoe"', '"@jdoe jdoe@example.com"'),
         [
-            "projects/demo.yml:10: owners[1].github '@jdoe @evil' is not valid — write a "
-            'GitHub user as "@login" or a team as "@org/team" (quoted: YAML reads a bare @ as '
-            "an error)"
+            "projects/demo.yml:10: owners[1].github '@jdoe jdoe@example.com' is not valid — "
+            f"{OWNER_HINT}"
         ],
     ),
     "owners unique, ignoring case": (
@@ -184,6 +238,21 @@ SCHEMA_CASES = {
         [
             "projects/demo.yml:10: owner '@ACME/demo-ml' is listed twice (first at line 9) — "
             "keep one"
+        ],
+    ),
+    "owner emails unique, ignoring case": (
+        VALID_MANIFEST.replace('"@jdoe"', "jdoe@example.com")
+        + '  - github: "@zed"\n  - github: JDoe@Example.COM\n',
+        [
+            "projects/demo.yml:12: owner 'JDoe@Example.COM' is listed twice (first at line 10) "
+            "— keep one"
+        ],
+    ),
+    "owner listed three times": (
+        VALID_MANIFEST + '  - github: "@JDOE"\n  - github: "@jDoe"\n',
+        [
+            "projects/demo.yml:11: owner '@JDOE' is listed twice (first at line 10) — keep one",
+            "projects/demo.yml:12: owner '@jDoe' is listed twice (first at line 10) — keep one",
         ],
     ),
     "owner unknown key": (
@@ -406,7 +475,9 @@ def test_the_schema_and_the_code_agree_on_names():
     schema = json.loads((REPO_ROOT / "schemas" / "project.schema.json").read_text())
     assert schema["properties"]["name"]["pattern"] == PROJECT_NAME.pattern
     owner = schema["properties"]["owners"]["items"]["properties"]["github"]
-    assert owner["pattern"] == OWNER_HANDLE.pattern
+    assert owner["pattern"] == OWNER.pattern
+    # OWNER is the two forms CODEOWNERS takes, nothing more.
+    assert OWNER.pattern == f"^(?:{OWNER_HANDLE.pattern[1:-1]}|{OWNER_EMAIL.pattern[1:-1]})$"
 
 
 def test_the_repository_manifests_are_valid():
@@ -418,3 +489,57 @@ def test_the_repository_manifests_are_valid():
     for path in repo.manifest_paths():
         document = read_manifest(repo, path)
         assert manifest_document_problems(document, stem=path.stem, schema=schema) == []
+
+
+# --- owners as GitHub compares them, names as KFP's database compares them --------------------
+
+
+def test_every_owner_form_codeowners_takes_is_valid(mini):
+    manifest = VALID_MANIFEST + (
+        "  - github: jdoe@example.com\n"
+        '  - github: "first.last+ci@mail.example.co.uk"\n'
+        '  - github: "@Acme-Corp/ML.Team_1"\n'
+    )
+    assert problems_of(mini, manifest) == []
+    assert load_project(Repo(mini.root), "demo").owners == (
+        "@acme/demo-ml",
+        "@jdoe",
+        "jdoe@example.com",
+        "first.last+ci@mail.example.co.uk",
+        "@Acme-Corp/ML.Team_1",
+    )
+
+
+def test_owners_read_without_validation_drop_case_repeats_keeping_the_first_spelling(mini):
+    mini.project("demo", VALID_MANIFEST + '  - github: "@JDoe"\n  - github: "@ACME/Demo-ML"\n')
+    project = load_projects(Repo(mini.root), validate=False)[0]
+    assert project.owners == ("@acme/demo-ml", "@jdoe")
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [
+        ("Sneakers", "sneakers"),
+        ("Sneakers", "SNEAKERS"),
+        ("Caf\u00e9", "Cafe\u0301"),  # composed and decomposed
+        ("Café", "Cafe"),  # accents
+        ("Straße", "STRASSE"),  # casefold, not lower
+        ("\ufb01le", "file"),  # a compatibility ligature
+        ("\uff24efault", "Default"),  # fullwidth
+    ],
+)
+def test_collation_key_equal_for_names_the_database_calls_equal(name, other):
+    assert collation_key(name) == collation_key(other)
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [("Sneakers", "Sneaker"), ("Trading Cards", "Trading-Cards"), ("a b", "ab"), ("1", "2")],
+)
+def test_collation_key_differs_for_different_names(name, other):
+    assert collation_key(name) != collation_key(other)
+
+
+def test_unique_owners_ignores_case_and_keeps_the_first_spelling():
+    owners = ["@Acme/ML", "@jdoe", "@acme/ml", "JDoe@Example.com", "@JDOE", "jdoe@example.com"]
+    assert unique_owners(owners) == ("@Acme/ML", "@jdoe", "JDoe@Example.com")

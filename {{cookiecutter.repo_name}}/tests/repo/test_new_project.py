@@ -134,6 +134,15 @@ REFUSALS = {
         ["new", "--experiment", "A", "--experiment", "A"],
         "new-project: experiment 'A' is listed twice — keep one",
     ),
+    "experiments one name to KFP": (
+        ["new", "--experiment", "Sneakers", "--experiment", "sneakers"],
+        "new-project: experiment 'sneakers' repeats 'Sneakers' for KFP, whose database ignores "
+        "case, accents and Unicode form — rename or remove one",
+    ),
+    "owners one owner to GitHub": (
+        ["new", "--owner", "@acme/x", "--owner", "@ACME/X"],
+        "new-project: owner '@ACME/X' is listed twice — keep one",
+    ),
     "test module taken": (
         ["cli"],
         "project 'cli' cannot be created, these exist already: tests/test_cli.py",
@@ -188,3 +197,11 @@ def test_an_unwritable_codeowners_is_one_line_and_the_new_files_are_removed(mini
     )
     assert mini.files() == before
     assert not (mini.root / "pipelines" / "churn").exists()
+
+
+def test_an_email_owner(mini):
+    scaffold.new_project(Repo(mini.root), "churn", owners=["@acme/x", "jdoe@example.com"])
+    manifest = yaml.safe_load((mini.root / "projects/churn.yml").read_text())
+    assert manifest["owners"] == [{"github": "@acme/x"}, {"github": "jdoe@example.com"}]
+    codeowners = (mini.root / ".github/CODEOWNERS").read_text()
+    assert "/pipelines/churn/ @acme/x jdoe@example.com " in codeowners

@@ -12,13 +12,17 @@ import pytest
 from scripts.cli import main as cli
 from scripts.repo import components as component_specs
 from scripts.repo import validate as validate_module
+from scripts.repo.model import Repo
 from tests.helpers.git_repos import REPO_ROOT
 from tests.helpers.mini_repo import VALID_COMPONENT, VALID_MANIFEST, make_mini_repo
 
 
 @pytest.fixture
 def mini(tmp_path):
-    return make_mini_repo(tmp_path / "repo")
+    repo = make_mini_repo(tmp_path / "repo")
+    # validate checks that [tool.kfp-monorepo] components-package names a folder of the repo.
+    repo.write(f"{Repo(REPO_ROOT).settings.components_package}/__init__.py", "")
+    return repo
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,8 @@
-"""Load this repository's container components by name: ``components.load("polyaxon-job")``.
+"""Load this repository's components by name: ``component_specs.load("polyaxon-job")``.
 
-Use this instead of building a path to ``components/<name>/component.yaml``:
+Import it as ``from <this package> import component_specs`` (its name keeps it apart from
+``kfp.components`` in a pipeline that uses both). Use it instead of building a path to
+``components/<name>/component.yaml``:
 
 - the path is right from any module, at any folder depth, whatever the working directory;
 - change detection (``python -m scripts changed``) reads the name statically, so a change to

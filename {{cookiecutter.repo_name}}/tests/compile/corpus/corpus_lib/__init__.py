@@ -1,0 +1,1 @@
+"""Repo-level helpers the corpus pipelines import (statically and by name)."""

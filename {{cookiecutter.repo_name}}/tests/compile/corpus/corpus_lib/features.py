@@ -1,0 +1,3 @@
+"""Feature names, imported by name with importlib (a dynamic import with a literal name)."""
+
+COLUMNS = ["price", "rooms", "area"]

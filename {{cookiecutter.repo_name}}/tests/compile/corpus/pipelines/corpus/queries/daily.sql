@@ -1,0 +1,1 @@
+SELECT listing_id, price FROM listings WHERE day = CURRENT_DATE
