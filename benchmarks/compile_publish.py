@@ -13,7 +13,7 @@ Prints:
    discovery, no compile.json, no checks), and our overhead over it. Also `--jobs 2`.
 3. compile --jobs on the generated repo's test corpus (tests/compile/corpus: one KFP construct
    per pipeline), copied into C projects: `--jobs 1`, `2`, `4` and the default (one per core,
-   at most one per 8 pipelines), best of 3 each, as ratios to `--jobs 1` (target: no choice
+   at most one per 16 pipelines), best of 3 each, as ratios to `--jobs 1` (target: no choice
    slower than `--jobs 1`).
 4. publish: M pipelines to the KFP API test server with a fixed latency per request,
    `publish --jobs 4` against `--jobs 1` (target: at least 3x).

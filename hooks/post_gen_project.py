@@ -1,7 +1,7 @@
 """Finish the generated monorepo: prune options that were not chosen, record the answers,
 generate CODEOWNERS.
 
-``main()`` reads as a decision table; each step is a small function the unit tests call
+``finish()`` reads as a decision table; each step is a small function the unit tests call
 directly. No network calls: everything here works offline.
 """
 
@@ -54,28 +54,55 @@ def write_answers(root: Path, answers: dict) -> None:
     (root / ".cookiecutter.json").write_text(text, encoding="utf-8")
 
 
+class FinishFailed(Exception):
+    """An expected failure while finishing the repo; its message says what and how to fix it."""
+
+
 def generate_codeowners(root: Path) -> None:
     """Render .github/CODEOWNERS with the repo's own tool, so the hook and CI agree."""
     sys.path.insert(0, str(root))
     try:
+        from scripts.core.errors import ScriptError
         from scripts.repo.codeowners import write_codeowners
     finally:
         sys.path.pop(0)
-    write_codeowners(root)
+    try:
+        write_codeowners(root)
+    except ScriptError as error:
+        raise FinishFailed(
+            f"could not generate .github/CODEOWNERS ({error}) — the answers passed validation, "
+            "so this is a template bug: report it with the cookiecutter command you ran"
+        ) from error
 
 
-def main(root: Path | None = None, answers: dict | None = None) -> int:
-    root = root or Path.cwd()
-    answers = answers if answers is not None else json.loads(ANSWERS_JSON)
+def finish(root: Path, answers: dict) -> None:
     package = answers["package_name"]
-
     if not answers["include_polyaxon"]:
         remove_paths(root, POLYAXON_PATHS, package)
     if not answers["include_example_project"]:
         remove_paths(root, EXAMPLE_PROJECT_PATHS, package)
     write_answers(root, answers)
     generate_codeowners(root)
-    return 0
+
+
+def main(root: Path | None = None, answers: dict | None = None) -> int:
+    """Finish the repo; an expected failure is one line, ``ERROR: what — how to fix``, exit 1
+    (cookiecutter then deletes the half-generated folder)."""
+    root = root or Path.cwd()
+    answers = answers if answers is not None else json.loads(ANSWERS_JSON)
+    try:
+        finish(root, answers)
+    except FinishFailed as error:
+        message = str(error)
+    except OSError as error:
+        message = (
+            f"could not write the generated repository ({error}) — check that the output "
+            "folder is writable and has room, then run cookiecutter again"
+        )
+    else:
+        return 0
+    print(f"ERROR: {' '.join(message.splitlines())}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """Validate the answers before anything is generated.
 
 Validation only: every rule is a small function returning an error message (what is wrong and
-how to fix it) or None. cookiecutter deletes the half-generated folder when this hook exits
-non-zero, so a bad answer leaves nothing behind.
+how to fix it) or None. Each problem is one line on stderr, ``ERROR: <what> — <how to fix>``;
+a value derived from a bad answer (e.g. platform_team from github_org) is not reported again.
+cookiecutter deletes the half-generated folder when this hook exits non-zero, so a bad answer
+leaves nothing behind. (cookiecutter then logs its own "Stopping generation" report with a
+traceback on stdout; a hook cannot change that.)
 
 The answers arrive as JSON data (rendered with ``tojson`` into a raw string), never pasted into
 code, so quotes, backslashes and braces in them cannot change what this file does.
@@ -24,7 +27,9 @@ SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,98}[a-z0-9])?$")
 # GitHub logins: alphanumerics and single inner hyphens, at most 39 characters.
 GITHUB_LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
 # (Built by concatenation: this file is rendered by Jinja, so it must not contain two braces.)
-TEAM_HANDLE = re.compile("^@" + GITHUB_LOGIN + r"/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The team part as scripts/core/naming.py takes it (at most 100 characters), so the post-generation
+# hook's CODEOWNERS accepts every handle this hook does.
+TEAM_HANDLE = re.compile("^@" + GITHUB_LOGIN + r"/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 ORG = re.compile("^" + GITHUB_LOGIN + "$")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # A registry reference without tag or digest: host[:port] then lowercase path components.
@@ -136,22 +141,65 @@ def check_flag(key: str, value: object) -> str | None:
     return None
 
 
+# The defaults cookiecutter.json derives from other answers (the same expressions, in Python;
+# tests/test_hooks.py checks that they agree). A derived value that is still its default and
+# fails only because an answer it comes from failed is that answer's problem, reported once.
+def default_platform_team(answers: dict) -> str:
+    return "@" + answers["github_org"].lower() + "/ml-platform"
+
+
+def default_package_name(answers: dict) -> str:
+    return answers["github_org"].lower().replace("-", "_") + "_components"
+
+
+def default_image_registry(answers: dict) -> str:
+    return "ghcr.io/" + answers["github_org"].lower() + "/" + answers["repo_name"]
+
+
+DERIVED_DEFAULTS = {
+    "platform_team": (("github_org",), default_platform_team),
+    "package_name": (("github_org",), default_package_name),
+    "image_registry": (("github_org", "repo_name"), default_image_registry),
+}
+
+
+def problems_by_answer(answers: dict) -> dict[str, str | None]:
+    """Each answer's problem (None when it is fine), in prompt order."""
+    return {
+        "project_name": check_project_name(answers["project_name"]),
+        "repo_name": check_repo_name(answers["repo_name"]),
+        "github_org": check_github_org(answers["github_org"]),
+        "platform_team": check_platform_team(answers["platform_team"]),
+        "package_name": check_package_name(answers["package_name"]),
+        "python_version": check_python_version(answers["python_version"]),
+        "kfp_dev_host": check_host("kfp_dev_host", answers["kfp_dev_host"]),
+        "kfp_prod_host": check_host("kfp_prod_host", answers["kfp_prod_host"]),
+        "image_registry": check_image_registry(answers["image_registry"]),
+        "include_polyaxon": check_flag("include_polyaxon", answers["include_polyaxon"]),
+        "include_example_project": check_flag(
+            "include_example_project", answers["include_example_project"]
+        ),
+    }
+
+
+def follows_from_another(key: str, answers: dict, failed: set[str]) -> bool:
+    """True when ``key`` still has the default derived from an answer that failed."""
+    if key not in DERIVED_DEFAULTS:
+        return False
+    sources, derive = DERIVED_DEFAULTS[key]
+    return bool(failed.intersection(sources)) and answers[key] == derive(answers)
+
+
 def validate(answers: dict) -> list[str]:
-    """All problems with the answers, in prompt order (empty when they are fine)."""
-    checks = [
-        check_project_name(answers["project_name"]),
-        check_repo_name(answers["repo_name"]),
-        check_github_org(answers["github_org"]),
-        check_platform_team(answers["platform_team"]),
-        check_package_name(answers["package_name"]),
-        check_python_version(answers["python_version"]),
-        check_host("kfp_dev_host", answers["kfp_dev_host"]),
-        check_host("kfp_prod_host", answers["kfp_prod_host"]),
-        check_image_registry(answers["image_registry"]),
-        check_flag("include_polyaxon", answers["include_polyaxon"]),
-        check_flag("include_example_project", answers["include_example_project"]),
+    """The problems with the answers, in prompt order (empty when they are fine): one per
+    root cause, so a bad github_org is not reported again through the values derived from it."""
+    problems = {key: problem for key, problem in problems_by_answer(answers).items() if problem}
+    failed = set(problems)
+    return [
+        problem
+        for key, problem in problems.items()
+        if not follows_from_another(key, answers, failed)
     ]
-    return [problem for problem in checks if problem]
 
 
 def main() -> int:

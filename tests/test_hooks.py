@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,106 @@ def test_option_path_lists_match_the_template():
     for relative in (*post_gen.POLYAXON_PATHS, *post_gen.EXAMPLE_PROJECT_PATHS):
         path = template_dir / relative.format(package="{{cookiecutter.package_name}}")
         assert path.exists(), f"hooks/post_gen_project.py prunes {relative}, which is gone"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{}, {"github_org": "Zeta-Labs"}, {"github_org": "Acme Labs", "repo_name": "My-Repo"}],
+    ids=["defaults", "org-with-hyphen", "bad-org-and-repo"],
+)
+def test_the_hook_derives_defaults_as_cookiecutter_json_does(given):
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=given)
+    answers = dict(prompt_for_config(context, no_input=True))
+    for key, (_, derive) in pre_gen.DERIVED_DEFAULTS.items():
+        assert derive(answers) == answers[key], key
+
+
+@pytest.mark.parametrize(
+    ("changes", "reported"),
+    [
+        ({"github_org": "Acme Labs"}, ["github_org"]),
+        (
+            {
+                "github_org": "Acme Labs",
+                "platform_team": "@acme labs/ml-platform",
+                "package_name": "acme labs_components",
+                "image_registry": "ghcr.io/acme labs/acme-ml-pipelines",
+            },
+            ["github_org"],
+        ),
+        ({"github_org": "Acme Labs", "platform_team": "@x y/z"}, ["github_org", "platform_team"]),
+        ({"repo_name": "My-Repo", "image_registry": "ghcr.io/acme/My-Repo"}, ["repo_name"]),
+        ({"image_registry": "ghcr.io/Acme"}, ["image_registry"]),
+        ({"github_org": "a" * 39, "package_name": "a" * 39 + "_components"}, ["package_name"]),
+    ],
+    ids=[
+        "org-only",
+        "org-and-its-derived-defaults",
+        "org-and-a-typed-team",
+        "repo-and-its-registry",
+        "registry-alone",
+        "derived-fails-on-its-own",
+    ],
+)
+def test_a_problem_is_reported_once_at_its_root(changes, reported):
+    problems = pre_gen.validate({**DEFAULT_ANSWERS, **changes})
+    assert [problem.split()[0] for problem in problems] == reported
+
+
+def test_post_gen_reports_an_unwritable_output_in_one_line(tmp_path, capsys):
+    missing = tmp_path / "gone"  # removed under the hook: writing the answers fails
+    assert post_gen.main(missing, dict(DEFAULT_ANSWERS)) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ERROR: could not write the generated repository (")
+    assert " — check that the output folder is writable" in line
+
+
+def test_post_gen_reports_a_codeowners_failure_in_one_line(cookies):
+    """In a subprocess, as cookiecutter runs the hook (it imports the repo's scripts/)."""
+    root = Path(cookies.bake(extra_context={}).project_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"@acme/ml-platform"', '"nobody"'))
+    hook_file = str(TEMPLATE / "hooks" / "post_gen_project.py")
+    code = (
+        "import importlib.util, sys\n"
+        "from pathlib import Path\n"
+        f"spec = importlib.util.spec_from_file_location('hook', {hook_file!r})\n"
+        "hook = importlib.util.module_from_spec(spec); spec.loader.exec_module(hook)\n"
+        f"sys.exit(hook.main(Path({str(root)!r}), {dict(DEFAULT_ANSWERS)!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd="/"
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("ERROR: could not generate .github/CODEOWNERS (pyproject.toml: ")
+    assert line.endswith("report it with the cookiecutter command you ran")
+
+
+def options_table() -> dict[str, tuple[str, str]]:
+    """The template README's options table: first cell -> (default, meaning)."""
+    lines = (TEMPLATE / "README.md").read_text("utf-8").split("## Options", 1)[1].splitlines()
+    rows = [line for line in lines if line.startswith("| ")][1:]  # after the header
+    cells = [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+    return {first.strip("`"): (default, meaning) for first, default, meaning in cells}
+
+
+def test_every_option_is_in_the_readme_options_table():
+    assert [key for key in options_table() if not key.startswith("Polyaxon")] == list(
+        DEFAULT_ANSWERS
+    )
+
+
+def test_the_polyaxon_hosts_are_documented_as_environments_yml_renders_them(cookies):
+    import yaml
+
+    result = cookies.bake(extra_context={"include_polyaxon": True})
+    assert result.exception is None, result.exception
+    environments = yaml.safe_load((Path(result.project_path) / "environments.yml").read_text())
+    default, meaning = options_table()["Polyaxon hosts (not asked)"]
+    hosts = {name: env["polyaxon_host"] for name, env in environments["environments"].items()}
+    assert default == " ".join(f"`{host}` ({name})," for name, host in hosts.items()).rstrip(",")
+    assert "environments.yml" in meaning and "POLYAXON_HOST" in meaning

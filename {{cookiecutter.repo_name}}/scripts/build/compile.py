@@ -12,7 +12,10 @@ Why it looks like this:
   ``benchmarks/compile_publish.py``).
 - The KFP record name ``<project>-<pipeline>`` and display name ``<project>/<pipeline>`` are set
   at compile time (``pipeline_name`` / ``pipeline_display_name``), so the author's
-  ``@dsl.pipeline(name=...)`` cannot make two pipelines collide on the server.
+  ``@dsl.pipeline(name=...)`` cannot make two pipelines collide on the server; a name (or
+  display name) written there that differs is reported as a warning at the decorator's line.
+- Python warnings raised while a pipeline loads or compiles are recorded, not printed (see
+  ``discovery.routed_warnings``): each outcome carries its ``warnings`` for the command to show.
 - Each pipeline is independent: one that fails to import or compile becomes a Problem with its
   file and line; the others still compile and the command exits 1 at the end.
 - Output is byte-for-byte reproducible: the compiler is deterministic for a pinned SDK, files are
@@ -26,18 +29,24 @@ What ``compile.json`` holds, and how it is read back, is ``scripts/build/index.p
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scripts.build.index import CompiledPipeline, CompileIndex, FailedPipeline
 from scripts.build.reproducible import stable_header
+from scripts.core.errors import Problem
 from scripts.core.fileio import replacing
 from scripts.core.naming import KFP_PIPELINE_NAME
 from scripts.repo.model import Pipeline
+
+if TYPE_CHECKING:  # discovery imports kfp's machinery lazily; only its type is needed here
+    from scripts.build.discovery import DiscoveredPipeline
 
 SDK_VERSION_LINE = re.compile(rb"^sdkVersion:[^\n]*\n?", re.MULTILINE)
 
@@ -52,7 +61,20 @@ def output_relpath(pipeline: Pipeline) -> str:
 
 
 def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeline | FailedPipeline:
-    """Discover and compile one pipeline; every expected failure becomes a FailedPipeline."""
+    """Discover and compile one pipeline; every expected failure becomes a FailedPipeline. The
+    warnings found meanwhile come back in its ``warnings``: the Python warnings that loading and
+    compiling raised (never printed as Python prints them), and an overridden name."""
+    from scripts.build.discovery import routed_warnings
+
+    notes: list[Problem] = []
+    with routed_warnings(root, pipeline) as recorded:
+        outcome = _compile(root, out_dir, pipeline, notes)
+    return dataclasses.replace(outcome, warnings=(*notes, *recorded))
+
+
+def _compile(
+    root: Path, out_dir: Path, pipeline: Pipeline, notes: list[Problem]
+) -> CompiledPipeline | FailedPipeline:
     from kfp import compiler
 
     from scripts.build.discovery import (
@@ -74,6 +96,7 @@ def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeli
         found = discover(root, pipeline)
     except DiscoveryError as error:
         return FailedPipeline(pipeline.selector, pipeline.path, error.line, error.message)
+    notes += overridden_names(root, found, pipeline)
     relative = output_relpath(pipeline)
     # The compiler writes the file itself and picks the format from the suffix: compile to a
     # private temporary .yaml next to the target, renamed over the target once it is whole.
@@ -108,6 +131,45 @@ def compile_one(root: Path, out_dir: Path, pipeline: Pipeline) -> CompiledPipeli
     )
 
 
+def overridden_names(root: Path, found: DiscoveredPipeline, pipeline: Pipeline) -> list[Problem]:
+    """A warning for an explicit ``@dsl.pipeline(name=..., display_name=...)`` that compile
+    replaces with the repo's names (KFP name ``<project>-<pipeline>``, display name
+    ``<project>/<pipeline>``), at the keyword's line; none when the decorator already says the
+    same (a computed value is compared as kfp made it)."""
+    from scripts.build.discovery import decorator_keywords
+
+    function = found.function
+    written = decorator_keywords(function, ("name", "display_name"))
+    ours = {"name": pipeline.kfp_name, "display_name": pipeline.display_name}
+    made = {
+        "name": function.component_spec.name,
+        "display_name": function.pipeline_spec.pipeline_info.display_name,
+    }
+    given = {}
+    for key, (line, value) in written.items():
+        value = made[key] if value is None else value
+        if value != ours[key]:
+            given[key] = (line, value)
+    if not given:
+        return []
+    line = min(line for line, _ in given.values())
+    source = Path(function.pipeline_func.__code__.co_filename).resolve()
+    root = Path(root).resolve()
+    where = source.relative_to(root).as_posix() if source.is_relative_to(root) else pipeline.path
+    shown = ", ".join(f"{key}={value!r}" for key, (_, value) in given.items())
+    keywords = " and ".join(f"{key}=" for key in given)
+    return [
+        Problem(
+            where,
+            line,
+            f"@dsl.pipeline({shown}) is overridden: this repo names a pipeline after its path, "
+            f"here {pipeline.kfp_name!r} (display name {pipeline.display_name!r}) on KFP — "
+            f"remove {keywords} from the decorator (rename the module to rename the pipeline)",
+            "warning",
+        )
+    ]
+
+
 # State for worker processes (set before the pool forks, inherited by the children).
 _WORKER: dict[str, Path] = {}
 
@@ -140,10 +202,10 @@ def _compile_in_processes(
 
 
 # A forked worker imports the pipelines' shared modules again and costs about as much as
-# compiling several pipelines, so a worker pays off only with this many pipelines to compile
-# (measured on the test corpus with benchmarks/compile_publish.py; more workers than cores
-# only adds switching: on 2 cores 4 workers were slower than 1).
-PIPELINES_PER_WORKER = 8
+# compiling a dozen pipelines, so a worker pays off only with this many pipelines to compile
+# (benchmarks/compile_publish.py on the test corpus, 2 cores: 2 workers break even at about 17
+# pipelines and are 1.4-1.5x faster at 130; more workers than cores only add switching).
+PIPELINES_PER_WORKER = 16
 
 
 def available_cores() -> int:

@@ -9,7 +9,12 @@ Used by ``compile`` and ``run``. Rules:
   or the components that are there instead);
 - a pipeline imported from another module does not count when the module defines its own;
 - a module that fails to import is reported with the file and line where it failed and the
-  exception's message, never with a traceback.
+  exception's message, never with a traceback;
+- Python warnings raised while a pipeline loads or compiles (kfp's ``FutureWarning`` about a
+  component without ``base_image``, a ``DeprecationWarning`` from the user's code) never reach
+  stderr as Python prints them, two lines that would sit among the command's one-line errors:
+  ``routed_warnings`` records them as warning Problems (``path:line: warning: Type: message``)
+  for the command to report. ``-W error::...`` still turns them into errors.
 
 Modules are loaded under a synthetic package per repo root (``_kfp_pipelines_<hash>``) with the
 project folder as a real package path. That keeps relative imports (``from . import _helpers``)
@@ -26,13 +31,20 @@ import importlib
 import sys
 import traceback
 import types
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.core.errors import CheckFailed
+from scripts.core.errors import CheckFailed, Problem
 from scripts.repo.model import Pipeline
+
+# kfp's FutureWarning for a component without base_image, completed with this repo's fix.
+BASE_IMAGE_ADVICE = (
+    "pass base_image=BASE_IMAGE, packages_to_install=PACKAGES from the components package's "
+    "images.py (README: Add a component)"
+)
 
 
 class DiscoveryError(CheckFailed):
@@ -148,6 +160,34 @@ def describe_exception(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+@contextlib.contextmanager
+def routed_warnings(root: Path, pipeline: Pipeline) -> Iterator[list[Problem]]:
+    """Record the Python warnings raised in the block instead of printing them; on leaving it
+    (also by an exception) the list it gave holds them as warning Problems, once each. A
+    warning that points into the repo's own code keeps that file and line; one raised from
+    inside kfp or another installed package is put on the pipeline's module."""
+    found: list[Problem] = []
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            yield found
+        finally:
+            problems = (warning_problem(root, pipeline, message) for message in caught)
+            found.extend(dict.fromkeys(problems))
+
+
+def warning_problem(root: Path, pipeline: Pipeline, message: warnings.WarningMessage) -> Problem:
+    """One recorded warning as ``path[:line]: warning: Type: message`` (one line)."""
+    root = Path(root).resolve()
+    text = " ".join(str(message.message).split())
+    text = f"{message.category.__name__}: {text}" if text else message.category.__name__
+    if issubclass(message.category, FutureWarning) and "default base_image" in text:
+        text += f" — {BASE_IMAGE_ADVICE}"
+    origin = Path(message.filename).resolve() if message.filename else None
+    if origin is not None and _written_by_user(origin, root):
+        return Problem(origin.relative_to(root).as_posix(), message.lineno, text, "warning")
+    return Problem(pipeline.path, None, text, "warning")
+
+
 def load_module(root: Path, pipeline: Pipeline) -> types.ModuleType:
     """Import the pipeline's module (the repo root must be importable, see ``importable``)."""
     root = Path(root).resolve()
@@ -258,6 +298,46 @@ def _names_called_by_pipelines(module: types.ModuleType, pipeline_names: set[str
                     if name in pipeline_names and name != node.name:
                         called.add(name)
     return called
+
+
+def decorator_keywords(function: Any, keywords: tuple[str, ...]) -> dict[str, tuple[int, Any]]:
+    """The ``keywords`` written in the ``@dsl.pipeline(...)`` (or ``@pipeline(...)``) call that
+    decorates ``function`` (a GraphComponent), read from its source file: ``{keyword: (line,
+    value)}``, the value a string literal or None when it is computed. kfp keeps no record of
+    which arguments the decorator was given (and turns ``name`` into a Kubernetes name)."""
+    import ast
+
+    code = getattr(getattr(function, "pipeline_func", None), "__code__", None)
+    if code is None:
+        return {}
+    try:
+        tree = ast.parse(Path(code.co_filename).read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    definitions = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name == code.co_name
+        and node.decorator_list
+    ]
+    definitions.sort(key=lambda node: node.decorator_list[0].lineno != code.co_firstlineno)
+    for decorator in definitions[0].decorator_list if definitions else ():
+        target = decorator.func if isinstance(decorator, ast.Call) else None
+        name = getattr(target, "attr", getattr(target, "id", ""))
+        if name == "pipeline":
+            return {
+                keyword.arg: (keyword.lineno, _literal(keyword.value))
+                for keyword in decorator.keywords
+                if keyword.arg in keywords
+            }
+    return {}
+
+
+def _literal(node: Any) -> Any:
+    import ast
+
+    return node.value if isinstance(node, ast.Constant) else None
 
 
 def discover(root: Path, pipeline: Pipeline) -> DiscoveredPipeline:

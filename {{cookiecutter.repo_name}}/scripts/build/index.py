@@ -44,6 +44,8 @@ class CompiledPipeline:
     source: str
     output: str  # relative to the folder holding compile.json
     sha256: str
+    # What compile warned about (never written to compile.json): see CompileIndex.warnings.
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class FailedPipeline:
     source: str
     line: int | None
     message: str
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)  # as CompiledPipeline's
 
     @property
     def project(self) -> str:
@@ -75,6 +78,14 @@ class CompileIndex:
     def problems(self) -> list[Problem]:
         return [failure.problem() for failure in self.failed]
 
+    @property
+    def warnings(self) -> list[Problem]:
+        """Every pipeline's warnings, once each (a helper module's warning comes with the
+        pipeline that imported it first), sorted by place. Not part of compile.json: they are
+        shown when compile runs, and a Python warning's text may name machine-specific paths."""
+        found = {w for item in [*self.compiled, *self.failed] for w in item.warnings}
+        return sorted(found, key=lambda w: (w.path, w.line or 0, w.message))
+
     def all_projects(self) -> list[str]:
         return sorted(
             self.projects
@@ -86,8 +97,8 @@ class CompileIndex:
         return {
             "schema": SCHEMA_VERSION,
             "kfp_version": self.kfp_version,
-            "pipelines": [asdict(item) for item in sorted(self.compiled, key=lambda c: c.source)],
-            "failed": [asdict(item) for item in sorted(self.failed, key=lambda f: f.source)],
+            "pipelines": [_row(item) for item in sorted(self.compiled, key=lambda c: c.source)],
+            "failed": [_row(item) for item in sorted(self.failed, key=lambda f: f.source)],
             "projects": self.all_projects(),
         }
 
@@ -133,6 +144,13 @@ class CompileIndex:
             ) from None
 
 
+def _row(item: CompiledPipeline | FailedPipeline) -> dict[str, Any]:
+    """One row of compile.json: the item's fields less its warnings."""
+    row = asdict(item)
+    row.pop("warnings")
+    return row
+
+
 def _typed(kind: type, item: dict[str, Any]) -> Any:
     """One row as ``kind``: the known keys only (a missing one is a KeyError)."""
     optional = {"line"}
@@ -140,5 +158,6 @@ def _typed(kind: type, item: dict[str, Any]) -> Any:
         **{
             f.name: item[f.name] if f.name not in optional else item.get(f.name)
             for f in fields(kind)
+            if f.name != "warnings"
         }
     )

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="compile in up to N processes forked after kfp is imported (default: one per CPU "
-        "core; never more than the cores, and one process per 8 pipelines at most, so that "
+        "core; never more than the cores, and one process per 16 pipelines at most, so that "
         "more jobs are never slower; see benchmarks/compile_publish.py)",
     )
 
@@ -71,15 +71,16 @@ def run(args: argparse.Namespace) -> int:
     result = compile_pipelines(repo.root, pipelines, out_dir, jobs=jobs)
     result.projects |= projects
     index = result.write(out_dir)
-    reporter = Reporter()
     shown = out_dir.relative_to(repo.root) if out_dir.is_relative_to(repo.root) else out_dir
     for item in result.compiled:
         print(f"compiled {item.selector} -> {shown / item.output}")
+    Reporter().problems(result.warnings)  # stderr, one line each (annotations in CI)
+    if not pipelines:
+        print(f"nothing to compile; index: {shown / index.name}")
+        return 0
     print(
         f"{len(result.compiled)} compiled, {len(result.failed)} failed; index: {shown / index.name}"
     )
     if result.failed:
         raise ProblemsFound(result.problems)
-    if not pipelines:
-        reporter.info("nothing to compile")
     return 0

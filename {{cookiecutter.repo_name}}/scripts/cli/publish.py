@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the plan (create, upload, exists, unchanged) and send no write request",
+        help="print the plan (create, upload, exists, unchanged) and send no write request; "
+        "with the server unreachable, the plan alone, marked offline (exit 0)",
     )
     parser.add_argument(
         "--always-upload",
@@ -104,7 +105,7 @@ def _version(args: argparse.Namespace, repo) -> str:
 def _publish(args: argparse.Namespace, plan, environment):
     """Apply the plan through one preflighted client (one per namespace, sharing its
     connections); returns the report and how many transient failures were retried."""
-    from scripts.targets.kfp.client import connect
+    from scripts.targets.kfp.client import connect, is_unreachable
     from scripts.targets.publish.apply import Publisher, apply_plan
     from scripts.targets.publish.report import PublishReport
 
@@ -119,6 +120,8 @@ def _publish(args: argparse.Namespace, plan, environment):
     try:
         api = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
     except ScriptError as error:
+        if args.dry_run and is_unreachable(error):
+            return _offline(report, plan, error), 0
         # The PR comment and the job summary still say why nothing was published.
         report.error = str(error)
         write_summaries(args, report)
@@ -140,6 +143,21 @@ def _publish(args: argparse.Namespace, plan, environment):
     )
     report.pipelines, report.experiments = apply_plan(plan, publisher, jobs=args.jobs)
     return report, api.retries_done
+
+
+def _offline(report, plan, error: ScriptError):
+    """A dry run with no server to compare with: the plan alone, after one warning line that
+    names the host and why (``error``, the preflight's line) on stderr."""
+    from scripts.core.errors import Problem
+    from scripts.core.output import Reporter
+    from scripts.targets.publish.apply import offline_results
+
+    report.offline = str(error)
+    Reporter().problem(
+        Problem("", None, f"dry run offline, not compared with the server: {error}", "warning")
+    )
+    report.pipelines, report.experiments = offline_results(plan)
+    return report
 
 
 def _sync(repo, environment, touched, dry_run: bool) -> list:

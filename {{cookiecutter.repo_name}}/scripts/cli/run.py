@@ -85,9 +85,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_local(args, repo, pipeline, given) -> int:
+    from scripts.build.discovery import routed_warnings
+    from scripts.core.output import Reporter, print_json
+    from scripts.targets.kfp import local_run
+
+    # Python warnings of the pipeline's code and of kfp.local become warning lines of their own
+    # on stderr (shown even when the run fails), never Python's two-line text among ours.
+    recorded: list = []
+    try:
+        with routed_warnings(repo.root, pipeline) as recorded:
+            result = _local_result(args, repo, pipeline, given)
+    finally:
+        Reporter().problems(recorded)
+    if args.format == "json":
+        print_json(result.to_json(repo.root))
+    else:
+        print(local_run.text_report(repo, result))
+    if result.failed:
+        raise local_run.failure_error(repo, result)
+    return 0
+
+
+def _local_result(args, repo, pipeline, given):
     from scripts.build.discovery import discover
     from scripts.build.parameters import bind_parameters
-    from scripts.core.output import print_json
     from scripts.targets.kfp import local_run
 
     discovered = discover(repo.root, pipeline)
@@ -98,16 +119,7 @@ def _run_local(args, repo, pipeline, given) -> int:
         path=pipeline.path,
         line=discovered.line,
     )
-    result = local_run.run_local(
-        repo, pipeline, discovered.function, arguments, verbose=args.verbose
-    )
-    if args.format == "json":
-        print_json(result.to_json(repo.root))
-    else:
-        print(local_run.text_report(repo, result))
-    if result.failed:
-        raise local_run.failure_error(repo, result)
-    return 0
+    return local_run.run_local(repo, pipeline, discovered.function, arguments, verbose=args.verbose)
 
 
 def _run_remote(args, repo, pipeline, given) -> int:

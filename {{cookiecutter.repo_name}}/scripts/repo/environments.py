@@ -3,12 +3,17 @@
 Publishing, image building and Polyaxon sync all start here: which host, which namespace, which
 registry. Environment variables override the file so CI (and a developer pointing at a test
 server) never needs to edit it: KFP_HOST, KFP_NAMESPACE, IMAGE_REGISTRY, POLYAXON_HOST,
-POLYAXON_OWNER.
+POLYAXON_OWNER. An override is checked by the rule the file's value has, and a bad one is blamed
+on its variable (``KFP_HOST '127.0.0.1:9' is not an http(s) URL (from $KFP_HOST) — ...``), never
+on a line of environments.yml it did not come from. ``Environment.from_variables`` remembers
+which settings a variable gave, for the messages of later checks (``client.connect``).
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +29,71 @@ OVERRIDES = {
     "polyaxon_host": "POLYAXON_HOST",
     "polyaxon_owner": "POLYAXON_OWNER",
 }
+# The rules of schemas/environments.schema.json (tests keep them in step) and, for the registry,
+# Docker's repository grammar as `images` checks it (scripts/images/engine.py, REPOSITORY).
+NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+REGISTRY_PATH = re.compile(
+    r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$"
+)
+
+
+def is_http_url(value: str) -> bool:
+    """An http(s) URL with a host name, as kfp_host and polyaxon_host must be."""
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+
+
+# What an overriding variable's value must be: the check, what it is not, and how to fix it.
+OVERRIDE_RULES: dict[str, tuple[Callable[[str], bool], str, str]] = {
+    "kfp_host": (
+        is_http_url,
+        "an http(s) URL",
+        "set it to the KFP API address, e.g. https://kfp.example.com",
+    ),
+    "namespace": (
+        lambda value: bool(NAMESPACE.match(value)),
+        "a Kubernetes namespace name",
+        "use lowercase letters, digits and inner hyphens, at most 63 characters, e.g. team-a",
+    ),
+    "image_registry": (
+        lambda value: bool(REGISTRY_PATH.match(value.rstrip("/"))),
+        "a registry path",
+        "write host[:port]/path in lowercase, without a scheme or tag, e.g. ghcr.io/acme/ml",
+    ),
+    "polyaxon_host": (
+        is_http_url,
+        "an http(s) URL",
+        "set it to the Polyaxon API address, e.g. https://polyaxon.example.com",
+    ),
+    "polyaxon_owner": (
+        lambda value: bool(value.strip()),
+        "an organisation name",
+        "set it to the Polyaxon organisation ('default' on Polyaxon CE), or unset it",
+    ),
+}
+
+
+class EnvironmentVariablesError(ConfigError):
+    """Overriding variables with bad values, one problem each, blamed on the variable (the file
+    is not where the fix goes)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems[0].message)
+        self._problems = problems
+
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+
+def override_message(key: str, value: str) -> str:
+    """The one line for a bad override: ``KFP_HOST 'x' is not an http(s) URL (from $KFP_HOST)
+    — set it ...``."""
+    variable = OVERRIDES[key]
+    _, what, fix = OVERRIDE_RULES[key]
+    return f"{variable} {value!r} is not {what} (from ${variable}) — {fix}"
 
 
 @dataclass(frozen=True)
@@ -34,10 +104,21 @@ class Environment:
     image_registry: str | None = None
     polyaxon_host: str | None = None
     polyaxon_owner: str | None = None
+    # The settings an environment variable gave (keys of OVERRIDES), so that a problem with one
+    # of them is blamed on the variable and not on environments.yml.
+    from_variables: frozenset[str] = frozenset()
 
 
-def load_environment(root: Path, name: str, environ: dict[str, str] | None = None) -> Environment:
-    """The named environment with overrides applied; a missing one is a ConfigError (exit 2)."""
+# What an environment reads from its entry in the file: every field but these two.
+FILE_SETTINGS = frozenset(Environment.__dataclass_fields__) - {"name", "from_variables"}
+
+
+def load_environment(
+    root: Path, name: str, environ: Mapping[str, str] | None = None
+) -> Environment:
+    """The named environment with overrides applied; a missing one is a ConfigError (exit 2),
+    and so is an overriding variable with a bad value (every one of them, each blamed on its
+    variable)."""
     environ = os.environ if environ is None else environ
     document = load_yaml_mapping(root / ENVIRONMENTS_FILE, display_path=ENVIRONMENTS_FILE)
     environments = document.value.get("environments")
@@ -53,30 +134,42 @@ def load_environment(root: Path, name: str, environ: dict[str, str] | None = Non
             path=ENVIRONMENTS_FILE,
             line=document.line_of(("environments",)),
         )
-    settings = dict(environments[name] or {})
-    for key, variable in OVERRIDES.items():
-        if environ.get(variable):
-            settings[key] = environ[variable]
+    overrides = _checked_overrides(environ)
+    settings = {**dict(environments[name] or {}), **overrides}
     host = str(settings.get("kfp_host") or "")
-    parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        where = "KFP_HOST" if environ.get("KFP_HOST") else f"environments.{name}.kfp_host"
+    if not is_http_url(host):  # an override was checked above: this value is the file's
         raise ConfigError(
-            f"{where} {host!r} is not an http(s) URL — set it to the KFP API address, "
-            "e.g. https://kfp.example.com",
+            f"environments.{name}.kfp_host {host!r} is not an http(s) URL — set it to the KFP "
+            "API address, e.g. https://kfp.example.com",
             path=ENVIRONMENTS_FILE,
             line=document.line_of(("environments", name, "kfp_host")),
         )
-    known = {field for field in Environment.__dataclass_fields__ if field != "name"}
     return Environment(
         name=name,
         kfp_host=host.rstrip("/"),
         **{
             key: (str(value) if value is not None else None)
             for key, value in settings.items()
-            if key in known and key != "kfp_host"
+            if key in FILE_SETTINGS and key != "kfp_host"
         },
+        from_variables=frozenset(overrides),
     )
+
+
+def _checked_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings the environment variables give (an empty variable gives none); a bad value
+    is an EnvironmentVariablesError listing every bad one."""
+    overrides = {
+        key: environ[variable] for key, variable in OVERRIDES.items() if environ.get(variable)
+    }
+    problems = [
+        Problem("", None, override_message(key, value))
+        for key, value in overrides.items()
+        if not OVERRIDE_RULES[key][0](value)
+    ]
+    if problems:
+        raise EnvironmentVariablesError(problems)
+    return overrides
 
 
 def environments_problems(root: Path) -> list[Problem]:

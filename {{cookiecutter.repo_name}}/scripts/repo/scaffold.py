@@ -13,14 +13,16 @@ import contextlib
 import json
 import re
 import string
+import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from scripts.core.errors import CheckFailed, Problem, ProblemsFound
+from scripts.core.errors import CheckFailed, ConfigError, Problem, ProblemsFound
 from scripts.core.fileio import write_atomically
-from scripts.core.naming import PROJECT_NAME
+from scripts.core.naming import PROJECT_NAME, kfp_pipeline_name
 from scripts.core.yaml_io import YamlError, parse_yaml
 from scripts.repo.codeowners import CODEOWNERS_PATH, render_codeowners
 from scripts.repo.manifests import (
@@ -29,7 +31,8 @@ from scripts.repo.manifests import (
     load_projects,
     manifest_document_problems,
 )
-from scripts.repo.model import Repo
+from scripts.repo.model import PYPROJECT, Repo, settings_table
+from scripts.repo.settings import IMAGES_MODULE
 
 EXAMPLE_PIPELINE = "example"
 DEFAULT_EXPERIMENTS = ("Default",)
@@ -51,36 +54,55 @@ $owners
 """
 )
 
+# The example and its test never put the project's name in a line that could grow past ruff's
+# 100 columns (a name is up to 50 characters, its KFP name up to 58): each name-dependent line
+# holds one name and little else, so lint and `ruff format --check` pass for every valid name.
 PIPELINE = string.Template(
     '''\
-"""Example pipeline of the $name project: replace it with your own.
+"""An example pipeline: replace it with your own.
 
-One pipeline per module; its KFP name is "$kfp_name". Try it:
+One pipeline per module; its name on KFP comes from its project and module:
+KFP name: $kfp_name
+
+Try it:
 
     python -m scripts compile $name/$pipeline
     python -m scripts run $name/$pipeline --local
 """
 
 from kfp import dsl
+$images
 
 
-@dsl.component
+@dsl.component($component_options)
 def add(a: float, b: float) -> float:
     """A lightweight component: plain Python that KFP runs in its own container."""
     return a + b
 
 
-@dsl.pipeline(name="$kfp_name", description="Example pipeline of the $name project.")
-def example_pipeline(a: float = 1.0, b: float = 2.0) -> float:
+@dsl.pipeline
+def $pipeline(a: float = 1.0, b: float = 2.0) -> float:
     """Adds a and b, then adds b again: two steps, the second waiting for the first."""
     first = add(a=a, b=b)
     return add(a=first.output, b=b).output
 '''
 )
+# Where the example's component runs, as the README's "Add a component" advises: the components
+# package's images.py. A repo whose package has no images.py gets the base image written out.
+IMAGES_IMPORT = "\nfrom $package.images import BASE_IMAGE, PACKAGES"
+IMAGES_OPTIONS = "base_image=BASE_IMAGE, packages_to_install=PACKAGES"
+IMAGE_CONSTANT = (
+    "\n# Where the component runs on KFP: component-base-image of pyproject.toml.\n"
+    "BASE_IMAGE = $image"
+)
+IMAGE_OPTIONS = "base_image=BASE_IMAGE"
 
 PIPELINE_TEST = string.Template(
     '''\
-"""Tests of the $name project's pipelines: each compiles, and its components compute."""
+"""Tests of a project's pipelines: each compiles, and its components compute.
+
+Pipelines: pipelines/$name/
+"""
 
 from __future__ import annotations
 
@@ -92,7 +114,8 @@ from scripts.build.index import CompiledPipeline
 from scripts.repo.model import pipeline_from_path
 from tests.helpers.git_repos import REPO_ROOT
 
-PIPELINE = pipeline_from_path("pipelines/$name/$pipeline.py")
+PROJECT = "$name"
+PIPELINE = pipeline_from_path(f"pipelines/{PROJECT}/$pipeline.py")
 
 
 def test_add_component_adds():
@@ -104,7 +127,7 @@ def test_pipeline_compiles(tmp_path):
     result = compile_one(REPO_ROOT, tmp_path, PIPELINE)
     assert isinstance(result, CompiledPipeline), result
     spec = yaml.safe_load((tmp_path / result.output).read_text())
-    assert spec["pipelineInfo"]["name"] == "$kfp_name"
+    assert spec["pipelineInfo"]["name"] == f"{PROJECT}-$kfp_pipeline"
     assert set(spec["root"]["dag"]["tasks"]) == {"add", "add-2"}
 '''
 )
@@ -128,13 +151,38 @@ def yaml_string(text: str) -> str:
     return json.dumps(text)
 
 
+def yaml_name(name: str) -> str:
+    """A project name as written in its manifest: plain, unless YAML would read it as something
+    else than that text (``7``, ``0x1f``, ``yes``, ``null`` are valid project names)."""
+    return name if yaml.safe_load(name) == name else json.dumps(name)
+
+
 def render_manifest(name: str, description: str, owners: list[str], experiments: list[str]) -> str:
     return MANIFEST.substitute(
-        name=name,
+        name=yaml_name(name),
         description=yaml_string(description),
         experiments="\n".join(f"  - name: {yaml_string(e)}" for e in experiments),
         owners="\n".join(f"  - github: {yaml_string(o)}" for o in owners),
     )
+
+
+def _component_image(repo: Repo) -> dict[str, str]:
+    """The example component's image settings: ``images.py`` of the components package when it
+    has one (so no FutureWarning about kfp's default image, and one image for every component),
+    else the configured base image written out."""
+    package = repo.settings.components_package
+    if (repo.root / package / IMAGES_MODULE).is_file():
+        images = string.Template(IMAGES_IMPORT).substitute(package=package)
+        return {"images": images, "component_options": IMAGES_OPTIONS}
+    try:
+        table = settings_table(tomllib.loads((repo.root / PYPROJECT).read_text("utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
+        table = {}
+    image = table.get("component-base-image")
+    if not isinstance(image, str) or not image.strip():
+        image = f"python:{sys.version_info.major}.{sys.version_info.minor}-slim"
+    constant = string.Template(IMAGE_CONSTANT).substitute(image=json.dumps(image))
+    return {"images": constant, "component_options": IMAGE_OPTIONS}
 
 
 def test_module_path(name: str) -> str:
@@ -165,8 +213,13 @@ def plan_new_project(
     manifest = render_manifest(name, description, owners, experiments)
     _check_manifest_text(repo, manifest_path, manifest, name)
 
-    kfp_name = f"{name}-{EXAMPLE_PIPELINE}"
-    values = {"name": name, "pipeline": EXAMPLE_PIPELINE, "kfp_name": kfp_name}
+    values = {
+        "name": name,
+        "pipeline": EXAMPLE_PIPELINE,
+        "kfp_name": kfp_pipeline_name(name, EXAMPLE_PIPELINE),
+        "kfp_pipeline": EXAMPLE_PIPELINE.replace("_", "-"),
+        **_component_image(repo),
+    }
     files = [
         PlannedFile(manifest_path, manifest),
         PlannedFile(f"pipelines/{name}/{EXAMPLE_PIPELINE}.py", PIPELINE.substitute(values)),

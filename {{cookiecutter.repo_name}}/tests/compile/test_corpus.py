@@ -110,6 +110,51 @@ def test_bytes_are_identical_across_hash_seeds_jobs_and_checkout_paths(compiled,
         assert outputs(root / flags[flags.index("--out") + 1]) == reference, name
 
 
+FORKED_COMPILE = """\
+import sys
+from pathlib import Path
+
+from scripts.build.compile import compile_pipelines
+from scripts.repo.model import Repo
+
+repo, out = Repo(Path(sys.argv[1])), Path(sys.argv[2])
+compile_pipelines(repo.root, repo.pipelines(), out, jobs=2).write(out)
+"""
+
+
+def test_two_forked_workers_write_the_same_bytes(compiled):
+    out = compiled.path / "build-forked"
+    subprocess.run(
+        [sys.executable, "-c", FORKED_COMPILE, str(compiled.path), str(out)],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    assert outputs(out) == outputs(compiled.path / "build")
+
+
+@pytest.mark.parametrize(
+    ("requested", "pipelines", "cores", "expected"),
+    [
+        (None, 200, 2, 2),
+        (None, 20, 2, 1),
+        (4, 200, 2, 2),
+        (4, 200, 8, 4),
+        (2, 40, 8, 2),
+        (8, 40, 8, 2),
+        (None, 0, 4, 1),
+        (1, 500, 8, 1),
+    ],
+)
+def test_worker_count_never_exceeds_the_cores_or_one_per_16_pipelines(
+    monkeypatch, requested, pipelines, cores, expected
+):
+    from scripts.build import compile as compile_module
+
+    monkeypatch.setattr(compile_module, "available_cores", lambda: cores)
+    assert compile_module.worker_count(requested, pipelines) == expected
+
+
 def test_each_spec_equals_what_kfps_own_compiler_makes(compiled, tmp_path):
     from kfp import compiler
 

@@ -214,6 +214,36 @@ def test_a_local_run_prints_every_tasks_outputs_and_the_metrics(local_repo, caps
     assert "checking hi:2:['k']:True" in (local_repo.path / run_dir / "run.log").read_text()
 
 
+ONE_STEP_WITHOUT_BASE_IMAGE = """\
+from kfp import dsl
+
+
+@dsl.component
+def double(x: int) -> int:
+    return 2 * x
+
+
+@dsl.pipeline
+def one(x: int = 2):
+    double(x=x)
+"""
+
+
+def test_one_task_and_a_python_warning_on_a_line_of_its_own(local_repo, capsys):
+    """kfp's FutureWarning (a component without base_image) is one warning line on stderr with
+    its place, not Python's two lines among the progress; and one task is "1 task"."""
+    local_repo.write("pipelines/demo/one.py", ONE_STEP_WITHOUT_BASE_IMAGE)
+    code, out, err = run(capsys, "demo/one", "--local", "--repo", str(local_repo.path))
+    assert code == 0, err
+    assert re.fullmatch(r"demo/one: succeeded in [\d.]+ s \(1 task\)", out.splitlines()[0])
+    progress, warning = err
+    assert progress.startswith("  double: ok (")
+    assert warning.startswith(
+        "pipelines/demo/one.py:4: warning: FutureWarning: The default base_image used by the "
+        "@dsl.component decorator"
+    )
+
+
 def test_a_failing_task_fails_the_run_with_that_tasks_own_error(local_repo, capsys):
     code, out, err = run(
         capsys, "demo/steps", "--local", "--repo", str(local_repo.path), "--param", "fail=true"

@@ -5,30 +5,64 @@ The jobs' own `run:` scripts from .github/workflows/pull-request.yml, with their
 sets and a `$GITHUB_EVENT_PATH` payload, against the KFP and GitHub API test servers (see
 tests/helpers/actions_runner.py for what the runner stands in for). KFP_HOST points dev at the
 test server, the one value that differs from CI, where it comes from environments.yml.
+
+Last, the README's "Try it locally": the same commands by hand, as the README writes them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.cli.main import main
 from scripts.core.naming import version_name
 from scripts.github.comment import MARKER
 from tests.helpers.actions_runner import WorkflowRun, runner_environment
-from tests.helpers.git_repos import REPO_ROOT, GitRepo
+from tests.helpers.docker_services import free_port
+from tests.helpers.git_repos import ANYWHERE, REPO_ROOT, ROOT_ONLY, GitRepo
 from tests.helpers.pipeline_repos import HELPERS, manifest, pipeline_source
 from tests.servers.github_fixtures import PR_NUMBER
 
 BRANCH = "feature/Tune-Features"
 KFP_TOKEN = "kfp-dev-token"
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
-JOB_ORDER = ("checks", "changes", "images", "compile", "fork-note", "publish-dev")
-# `checks` runs validate and codeowners --check here; its lint and test steps are this suite and
-# the template's ruff test on every combination (the test suite is running this very test).
-SKIPPED_STEPS = ("Install", "Lint", "Tests")
+JOB_ORDER = (
+    "checks",
+    "changes",
+    "tooling-tests",
+    "services-tests",
+    "images",
+    "compile",
+    "fork-note",
+    "publish-dev",
+)
+
+
+def steps_to_skip() -> tuple[str, ...]:
+    """`checks` runs validate and codeowners --check here; its lint step is the template's ruff
+    test on every combination, and the steps that run the test suite (or install the services
+    it needs) are this suite, which is running this very test: never run it from inside."""
+    workflow = yaml.safe_load(WORKFLOW.read_text("utf-8"))
+    suite = [
+        step["name"]
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if "pytest" in step.get("run", "") or "polyaxon-sandbox" in step.get("run", "")
+    ]
+    return ("Install", "Lint", *suite)
+
+
+SKIPPED_STEPS = steps_to_skip()
 
 
 class PullRequest:
@@ -160,6 +194,8 @@ def test_pull_request_flow_publishes_the_head_version_and_comments_once(
     assert results == {
         "checks": "success",
         "changes": "success",
+        "tooling-tests": "skipped",  # a pipeline change: the tooling's own tests are not needed
+        "services-tests": "skipped",
         "images": "skipped",  # no component changed
         "compile": "success",
         "fork-note": "skipped",
@@ -167,6 +203,7 @@ def test_pull_request_flow_publishes_the_head_version_and_comments_once(
         "all-green": "success",
     }, logs
     assert json.loads(run.needs["changes"]["outputs"]["pipelines"]) == ["shop/train_model"]
+    assert run.needs["changes"]["outputs"]["tooling"] == "false"
 
     # The version is named after the PR head, not the merge commit the workspace holds.
     version = version_name(BRANCH, head)
@@ -208,6 +245,8 @@ def test_a_fork_pull_request_skips_publish_with_a_note_and_stays_green(
     assert results == {
         "checks": "success",
         "changes": "success",
+        "tooling-tests": "skipped",
+        "services-tests": "skipped",
         "images": "skipped",
         "compile": "success",
         "fork-note": "success",
@@ -273,3 +312,112 @@ def test_a_branch_name_that_is_shell_code_is_only_ever_data(
     assert results["publish-dev"] == results["all-green"] == "success", logs
     assert not (monorepo.path / "pwned").exists()
     assert [v.name for v in kfp.versions] == [version_name(hostile, head)]
+
+
+def test_a_change_to_the_tooling_runs_its_tests_and_all_green_waits_for_them(
+    pull_request, kfp_server_factory, github_server, github_token
+):
+    kfp = kfp_server_factory(token=KFP_TOKEN)
+    pull_request.push("a test helper", {"tests/helpers/extra.py": "EXTRA = 1\n"})
+    run, results, _, logs = run_workflow(pull_request, 1, kfp.url, github_server.url, github_token)
+    assert results == {
+        "checks": "success",
+        "changes": "success",
+        "tooling-tests": "success",
+        "services-tests": "success",
+        "images": "skipped",
+        "compile": "skipped",  # no pipeline or manifest changed
+        "fork-note": "skipped",
+        "publish-dev": "skipped",
+        "all-green": "success",
+    }, logs
+    assert run.needs["changes"]["outputs"]["tooling"] == "true"
+    assert "tests/helpers/extra.py changed: the tooling's tests run" in logs
+    assert kfp.requests == []
+
+
+# -- the README's "Try it locally": CI's commands by hand, in a repository fresh from the template
+#
+# Run as written in a copy of this repository that is not a git repository yet. The
+# environments' KFP hosts are placeholders, so the README points `publish` at the KFP API test
+# server (`python -m tests.servers.kfp_api`); the test only moves it to a free port.
+
+README_PORT = "8888"
+
+
+def fresh_copy(target: Path) -> Path:
+    """This repository's files as generated: no git history, build output or caches."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        at_root = Path(folder) == REPO_ROOT
+        return {n for n in names if n in ANYWHERE or (at_root and n in ROOT_ONLY)}
+
+    shutil.copytree(REPO_ROOT, target, ignore=ignore)
+    return target
+
+
+def run_in_own_group(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run ``command``; whatever it started in the background ends with it."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def try_it_locally() -> list[str]:
+    """The bash blocks of the README's "Try it locally" section."""
+    text = (REPO_ROOT / "README.md").read_text("utf-8")
+    start = text.index("### Try it locally")
+    section = text[start : text.index("\n## ", start)]
+    return re.findall(r"```bash\n(.*?)```", section, re.S)
+
+
+def test_the_readme_commands_work_in_a_freshly_generated_repository(tmp_path: Path):
+    blocks = try_it_locally()
+    assert len(blocks) == 2
+    script = "\n".join(blocks)
+    assert f"--port {README_PORT}" in script and f"127.0.0.1:{README_PORT}" in script
+    port = str(free_port())
+    repo = fresh_copy(tmp_path / "fresh")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "You",
+        "GIT_AUTHOR_EMAIL": "you@example.com",
+        "GIT_COMMITTER_NAME": "You",
+        "GIT_COMMITTER_EMAIL": "you@example.com",
+    }
+    # Wait for the server before the first publish, as someone typing the commands does; and
+    # stop it however the script ends.
+    wait = f"until (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; do sleep 0.1; done\n"
+    script = script.replace(README_PORT, port).replace("export KFP_HOST", wait + "export KFP_HOST")
+    script = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + script
+    result = run_in_own_group(["bash", "-e", "-c", script], cwd=repo, env=env)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    head = subprocess.run(
+        ["git", "rev-parse", "--short=8", "HEAD"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
+    version = f"try-ci-{head}"
+    assert "1 pipeline affected:\n  demo/example" in log
+    assert "compiled demo/example -> build/pipelines/demo/example.yaml" in log
+    publishes = log.split(f"publish to dev (http://127.0.0.1:{port}), version {version}")
+    assert len(publishes) == 4, log  # the dry run and two publishes, all to the test server
+    assert "dry run: nothing was written" in publishes[1]
+    assert re.search(rf"demo/example +created +{version}", publishes[2])
+    assert re.search(rf"demo/example +exists +{version}", publishes[3])

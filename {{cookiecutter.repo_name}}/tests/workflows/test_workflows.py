@@ -16,6 +16,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,8 @@ def test_permissions_are_empty_on_top_and_least_per_job(pr, push):
     expected_pr = {
         "checks": {"contents": "read"},
         "changes": {"contents": "read"},
+        "tooling-tests": {"contents": "read"},
+        "services-tests": {"contents": "read"},
         "images": {"contents": "read"},
         "compile": {"contents": "read"},
         "fork-note": {},
@@ -182,7 +185,7 @@ def test_every_checkout_fetches_history_and_keeps_no_credentials(pr, push):
         for _, step in steps(workflow)
         if step.get("uses", "").startswith("actions/checkout@")
     ]
-    assert len(checkouts) == 10
+    assert len(checkouts) == 12
     for step in checkouts:
         assert step["with"]["fetch-depth"] == 0
         assert step["with"]["persist-credentials"] is False
@@ -220,6 +223,253 @@ def test_publish_names_the_version_after_the_pr_head(pr, push):
     assert argv[:3] == ["publish", "--env", "dev"] and "--version" not in argv
     prod = push["jobs"]["publish-prod"]["steps"][-1]
     assert '--version "main-${COMPILED_SHA::8}"' in prod["run"]
+
+
+# -- which tests run where -----------------------------------------------------------------
+#
+# `checks` runs the pipelines', components' and shared package's tests on every pull request;
+# tooling-tests and services-tests run the rest when `changes` says the tooling changed.
+
+DOCKER_FIXTURES = {"docker_engine", "docker_env", "registry", "auth_registry"}
+POLYAXON_FIXTURES = {"polyaxon_server", "polyaxon_gateway"}
+
+
+def step_named(job: dict, prefix: str) -> dict:
+    [step] = [s for s in job["steps"] if s.get("name", "").startswith(prefix)]
+    return step
+
+
+def test_ci_makes_a_test_that_needs_a_real_part_fail_instead_of_skipping(pr):
+    assert pr["env"]["REQUIRE_DOCKER"] == "1"
+    assert ("REQUIRE_POLYAXON" in pr["env"]) == answers()["include_polyaxon"]
+    if answers()["include_polyaxon"]:
+        assert pr["env"]["REQUIRE_POLYAXON"] == "1"
+
+
+def test_the_tooling_tests_run_only_when_the_tooling_changed(pr):
+    for job_id in ("tooling-tests", "services-tests"):
+        job = pr["jobs"][job_id]
+        assert job["needs"] == "changes"
+        assert job["if"] == "needs.changes.outputs.tooling == 'true'"
+    assert pr["jobs"]["changes"]["outputs"]["tooling"] == expr("steps.tooling.outputs.tooling")
+    tooling = step_named(pr["jobs"]["tooling-tests"], "Tests")["run"]
+    services = step_named(pr["jobs"]["services-tests"], "Tests")["run"]
+    # Complementary marker expressions: every test runs in one of the two jobs.
+    assert tooling == 'python -m pytest -m "not docker and not polyaxon"'
+    runs = [s.get("run", "") for s in pr["jobs"]["services-tests"]["steps"]]
+    if answers()["include_polyaxon"]:
+        assert services == 'python -m pytest -m "docker or polyaxon"'
+        assert "make polyaxon-sandbox" in runs  # the haupt the Polyaxon tests start
+    else:
+        assert services == "python -m pytest -m docker"
+        assert not [r for r in runs if "polyaxon" in r]
+
+
+def tooling_step(pr: dict) -> dict:
+    return next(s for s in pr["jobs"]["changes"]["steps"] if s.get("id") == "tooling")
+
+
+def run_tooling_step(pr: dict, repo: Path, base_sha: str, tmp_path: Path) -> tuple[int, str, str]:
+    """The `changes` job's tooling decision in `repo`: (exit code, log, `tooling` output)."""
+    output = tmp_path / "github_output"
+    output.write_text("", encoding="utf-8")
+    step = tooling_step(pr)
+    assert step["env"] == {"BASE_SHA": expr("github.event.pull_request.base.sha")}
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=repo,
+        env={
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GITHUB_OUTPUT": str(output),
+            "BASE_SHA": base_sha,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    return result.returncode, result.stdout + result.stderr, outputs.get("tooling", "")
+
+
+BASE_FILES = (
+    "scripts/cli/main.py",
+    "scripts/cli/old.py",
+    "pipelines/shop/train.py",
+    "tests/test_shop.py",
+    "README.md",
+)
+
+
+def pull_request_merge(tmp_path: Path, change) -> tuple[GitRepo, str]:
+    """A repo with BASE_FILES on main, and the merge commit of a PR that does `change(repo)`,
+    checked out as actions/checkout does. Returns (repo, base SHA)."""
+    repo = init_repo(tmp_path / "repo")
+    for path in BASE_FILES:
+        repo.write(path, f"# {path}\n")
+    base = repo.commit("base")
+    repo.checkout("feature", create=True)
+    change(repo)
+    head = repo.commit("the pull request")
+    repo.git("checkout", "-q", "--detach", base)
+    repo.git("merge", "-q", "--no-ff", "--no-edit", head)
+    return repo, base
+
+
+def tooling_cases() -> dict[str, tuple[str, bool]]:
+    package = answers()["package_name"]
+    return {
+        "a pipeline": ("pipelines/shop/train.py", False),
+        "a manifest": ("projects/shop.yml", False),
+        "a pipeline's test": ("tests/test_shop.py", False),
+        "a shared package test": ("tests/package/test_gates.py", False),
+        "the shared package": (f"{package}/gates.py", False),
+        "a component": ("components/hello-echo/src/hello_echo.py", False),
+        "CODEOWNERS": (".github/CODEOWNERS", False),
+        "the README": ("README.md", False),
+        "scripts": ("scripts/cli/main.py", True),
+        "a test helper": ("tests/helpers/git_repos.py", True),
+        "the tests' conftest": ("tests/conftest.py", True),
+        "the structure test": ("tests/test_structure.py", True),
+        "a test of the tooling": ("tests/detect/test_changed.py", True),
+        "a schema": ("schemas/project.schema.json", True),
+        "pyproject.toml": ("pyproject.toml", True),
+        "the Makefile": ("Makefile", True),
+        "a workflow": (".github/workflows/pull-request.yml", True),
+        "dependabot": (".github/dependabot.yml", True),
+        "a file name with a newline": ("scripts/odd\nname.py", True),
+        "the polyaxon-job component": (
+            "components/polyaxon-job/src/polyaxon_job.py",
+            answers()["include_polyaxon"],
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(tooling_cases()))
+def test_the_tooling_decision_by_the_files_a_pull_request_changes(pr, tmp_path, case):
+    path, expected = tooling_cases()[case]
+    repo, base = pull_request_merge(tmp_path, lambda repo: repo.write(path, "changed\n"))
+    code, log, tooling = run_tooling_step(pr, repo.path, base, tmp_path)
+    assert code == 0, log
+    assert tooling == ("true" if expected else "false"), log
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(lambda r: r.remove("scripts/cli/old.py"), "true", id="tooling-deleted"),
+        pytest.param(
+            lambda r: r.git("mv", "scripts/cli/old.py", "pipelines/shop/old.py"),
+            "true",
+            id="tooling-moved-out",
+        ),
+    ],
+)
+def test_deleting_or_moving_a_tooling_file_counts(pr, tmp_path, change, expected):
+    repo, base = pull_request_merge(tmp_path, change)
+    code, log, tooling = run_tooling_step(pr, repo.path, base, tmp_path)
+    assert (code, tooling) == (0, expected), log
+
+
+def test_a_base_missing_from_the_clone_is_an_error_not_a_skip(pr, tmp_path):
+    repo, _ = pull_request_merge(tmp_path, lambda r: r.write("pipelines/shop/x.py", "x\n"))
+    code, log, tooling = run_tooling_step(pr, repo.path, "1" * 40, tmp_path)
+    assert code == 1 and tooling == ""
+    assert "::error title=changes::" in log and "fetch-depth: 0" in log
+
+
+def test_without_a_pull_request_base_the_tooling_tests_run(pr, tmp_path):
+    repo, _ = pull_request_merge(tmp_path, lambda r: r.write("pipelines/shop/x.py", "x\n"))
+    code, log, tooling = run_tooling_step(pr, repo.path, "", tmp_path)
+    assert (code, tooling) == (0, "true"), log
+
+
+COLLECT_PLUGIN = """
+import json, os
+
+def pytest_collection_finish(session):
+    items = [
+        {
+            "id": item.nodeid,
+            "fixtures": sorted(getattr(item, "fixturenames", ())),
+            "markers": sorted({mark.name for mark in item.iter_markers()}),
+        }
+        for item in session.items
+    ]
+    with open(os.environ["COLLECTED_ITEMS"], "w", encoding="utf-8") as out:
+        json.dump(items, out)
+"""
+
+
+def collect(tmp_path: Path, *args: str) -> list[dict]:
+    """What `pytest ARGS` would run in this repo: each test's id, fixtures and markers."""
+    (tmp_path / "collected_items_plugin.py").write_text(COLLECT_PLUGIN, encoding="utf-8")
+    out = tmp_path / "items.json"
+    python_path = [str(tmp_path), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "COLLECTED_ITEMS": str(out), "PYTHONPATH": os.pathsep.join(python_path)}
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*command, "-p", "collected_items_plugin", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(out.read_text("utf-8"))
+
+
+def pytest_arguments_of(run: str, tmp_path: Path) -> list[str]:
+    """The arguments a step's script gives `python -m pytest`, from running it in this repo
+    with a `python` that only records them."""
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    record = tmp_path / "pytest-argv"
+    (fake / "python").write_text(f"#!/bin/bash\nprintf '%s\\0' \"$@\" > {record}\n", "utf-8")
+    (fake / "python").chmod(0o755)
+    env = {"PATH": os.pathsep.join([str(fake), os.environ["PATH"]])}
+    subprocess.run(["bash", "-e", "-c", run], cwd=REPO_ROOT, env=env, check=True)
+    argv = record.read_text("utf-8").split("\0")[:-1]
+    assert argv[:2] == ["-m", "pytest"]
+    return argv[2:]
+
+
+def test_checks_runs_the_pipelines_components_and_package_tests_and_the_jobs_cover_the_suite(
+    pr, tmp_path
+):
+    items = collect(tmp_path)
+    files = {item["id"].split("::")[0] for item in items}
+    arguments = pytest_arguments_of(
+        step_named(pr["jobs"]["checks"], "Tests of the pipelines")["run"], tmp_path
+    )
+    assert not [a for a in arguments if a.startswith("-")]
+    checked = {f for f in files for a in arguments if f == a or f.startswith(a.rstrip("/") + "/")}
+
+    projects = [p.stem.replace("-", "_") for p in (REPO_ROOT / "projects").glob("*.yml")]
+    always = {
+        f
+        for f in files
+        if f.startswith(("tests/package/", "components/"))
+        or f in {f"tests/test_{project}.py" for project in projects}
+    }
+    assert always <= checked  # every pull request runs these
+    # and nothing of the tooling's: not tests/<folder>/ but the package's, not test_structure.
+    roots = ("tests/package/", "components/")
+    assert [f for f in checked if not f.startswith(roots) and f.count("/") > 1] == []
+    assert "tests/test_structure.py" not in checked
+
+    # The tooling's tests are split by marker (complementary, see above); the split holds only
+    # if every test that uses a Docker or Polyaxon fixture carries its marker.
+    for item in items:
+        fixtures = set(item["fixtures"])
+        if fixtures & DOCKER_FIXTURES:
+            assert "docker" in item["markers"], item["id"]
+        if fixtures & POLYAXON_FIXTURES:
+            assert "polyaxon" in item["markers"], item["id"]
+    assert any(set(item["fixtures"]) & DOCKER_FIXTURES for item in items)
 
 
 # -- every `python -m scripts` line is a real command with real flags ----------------------
@@ -303,28 +553,82 @@ def test_each_scripts_line_is_a_real_command_with_real_flags(workflow, job, argv
 
 
 OK, FAIL, SKIP = "success", "failure", "skipped"
-JOBS = ("CHECKS", "CHANGES", "IMAGES", "COMPILE", "PUBLISH")
-# name: results of checks, changes, images, compile, publish-dev; what `changes` said (publish
-# needed, images to build), whether the PR is from a fork; all-green's expected exit code.
+JOBS = ("CHECKS", "CHANGES", "TOOLING_TESTS", "SERVICES_TESTS", "IMAGES", "COMPILE", "PUBLISH")
+FLAGS = ("PUBLISH_NEEDED", "BUILD_IMAGES", "TOOLING_CHANGED", "FROM_FORK")
+# name: results of checks, changes, tooling-tests, services-tests, images, compile, publish-dev;
+# what `changes` said (publish needed, images to build, tooling changed), whether the PR is from
+# a fork; all-green's expected exit code.
 ALL_GREEN_CASES = {
-    "everything-ran": ((OK, OK, OK, OK, OK), "true", "true", "false", 0),
-    "nothing-affected": ((OK, OK, SKIP, SKIP, SKIP), "false", "false", "false", 0),
-    "fork-publish-skipped": ((OK, OK, OK, OK, SKIP), "true", "true", "true", 0),
-    "no-images-needed": ((OK, OK, SKIP, OK, OK), "true", "false", "false", 0),
-    "checks-failed": ((FAIL, OK, OK, OK, OK), "true", "true", "false", 1),
-    "publish-failed": ((OK, OK, OK, OK, FAIL), "true", "true", "false", 1),
-    "publish-skipped-not-fork": ((OK, OK, OK, OK, SKIP), "true", "true", "false", 1),
-    "compile-cancelled": ((OK, OK, OK, "cancelled", SKIP), "true", "true", "false", 1),
-    "images-failed": ((OK, OK, FAIL, OK, OK), "true", "true", "false", 1),
-    "changes-failed": ((OK, FAIL, SKIP, SKIP, SKIP), "", "", "false", 1),
+    "everything-ran": ((OK, OK, OK, OK, OK, OK, OK), "true", "true", "true", "false", 0),
+    "nothing-affected": (
+        (OK, OK, SKIP, SKIP, SKIP, SKIP, SKIP),
+        "false",
+        "false",
+        "false",
+        "false",
+        0,
+    ),
+    "pipelines-only": ((OK, OK, SKIP, SKIP, SKIP, OK, OK), "true", "false", "false", "false", 0),
+    "tooling-only": ((OK, OK, OK, OK, SKIP, SKIP, SKIP), "false", "false", "true", "false", 0),
+    "fork-publish-skipped": (
+        (OK, OK, SKIP, SKIP, OK, OK, SKIP),
+        "true",
+        "true",
+        "false",
+        "true",
+        0,
+    ),
+    "checks-failed": ((FAIL, OK, OK, OK, OK, OK, OK), "true", "true", "true", "false", 1),
+    "tooling-tests-failed": (
+        (OK, OK, FAIL, OK, SKIP, SKIP, SKIP),
+        "false",
+        "false",
+        "true",
+        "false",
+        1,
+    ),
+    "services-tests-failed": (
+        (OK, OK, OK, FAIL, SKIP, SKIP, SKIP),
+        "false",
+        "false",
+        "true",
+        "false",
+        1,
+    ),
+    "services-tests-skipped-though-tooling-changed": (
+        (OK, OK, OK, SKIP, SKIP, SKIP, SKIP),
+        "false",
+        "false",
+        "true",
+        "false",
+        1,
+    ),
+    "publish-failed": ((OK, OK, SKIP, SKIP, OK, OK, FAIL), "true", "true", "false", "false", 1),
+    "publish-skipped-not-fork": (
+        (OK, OK, SKIP, SKIP, OK, OK, SKIP),
+        "true",
+        "true",
+        "false",
+        "false",
+        1,
+    ),
+    "compile-cancelled": (
+        (OK, OK, SKIP, SKIP, OK, "cancelled", SKIP),
+        "true",
+        "true",
+        "false",
+        "false",
+        1,
+    ),
+    "images-failed": ((OK, OK, SKIP, SKIP, FAIL, OK, OK), "true", "true", "false", "false", 1),
+    "changes-failed": ((OK, FAIL, SKIP, SKIP, SKIP, SKIP, SKIP), "", "", "", "false", 1),
 }
 
 
 @pytest.mark.parametrize("case", list(ALL_GREEN_CASES))
 def test_all_green_passes_only_when_jobs_passed_or_were_rightly_skipped(pr, case):
-    results, publish, build, fork, expected = ALL_GREEN_CASES[case]
-    env = dict(zip(JOBS, results, strict=True))
-    env |= {"PUBLISH_NEEDED": publish, "BUILD_IMAGES": build, "FROM_FORK": fork}
+    results, *flags, expected = ALL_GREEN_CASES[case]
+    env = dict(zip(JOBS, results, strict=True)) | dict(zip(FLAGS, flags, strict=True))
     job = pr["jobs"]["all-green"]
     assert set(job["steps"][0]["env"]) == set(env)
     result = subprocess.run(

@@ -26,6 +26,7 @@ from scripts.core.errors import ConfigError
 from scripts.core.report import Document, SyncResult, Table
 from scripts.integrations import SyncContext
 from scripts.integrations.polyaxon.api import (
+    TRANSIENT_STATUSES,
     PolyaxonApi,
     PolyaxonError,
     ProjectTarget,
@@ -140,10 +141,27 @@ def sync_step(context: SyncContext) -> list[SyncResult]:
     if not wanted:
         return []
     try:
-        api = PolyaxonApi(settings_for(context.environment))
+        settings = settings_for(context.environment)
+        api = PolyaxonApi(settings)
         return [row.to_sync_result() for row in sync_projects(api, wanted, dry_run=context.dry_run)]
-    except (ConfigError, PolyaxonError) as error:
+    except PolyaxonError as error:
+        if context.dry_run and _unreachable(error):
+            # Like publish's offline dry run for KFP: the plan, not a failure.
+            return [
+                SyncResult(KIND, f"{settings.owner}/{target.name}", OFFLINE, message=error.message)
+                for target in wanted
+            ]
         return [SyncResult("polyaxon", context.environment.name, "failed", message=error.message)]
+    except ConfigError as error:
+        return [SyncResult("polyaxon", context.environment.name, "failed", message=error.message)]
+
+
+OFFLINE = "create or update (offline)"
+
+
+def _unreachable(error: PolyaxonError) -> bool:
+    """No answer at all, or only passing failures until the retries ran out."""
+    return error.status is None or error.status in TRANSIENT_STATUSES
 
 
 @dataclass

@@ -24,13 +24,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from scripts.core.errors import ConfigError
 from scripts.core.retry import RetryPolicy
-from scripts.repo.environments import Environment
+from scripts.repo.environments import ENVIRONMENTS_FILE, Environment, is_http_url, override_message
 from scripts.targets.kfp.api import DEFAULT_RETRY, KfpApi
 from scripts.targets.kfp.auth import Auth
+from scripts.targets.kfp.errors import TRANSIENT_STATUSES, KfpError
 
 # (connect, read) seconds. Uploads of large specs can take a while; connecting should not.
 DEFAULT_TIMEOUT = (10.0, 120.0)
@@ -99,9 +99,8 @@ def connect(
     """The client factory: a KfpApi for ``environment`` (``scripts.repo.environments.Environment``),
     authenticated from the environment variables, preflighted unless ``preflight=False``."""
     host = environment.kfp_host.rstrip("/")
-    parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"KFP host {host!r} is not an http(s) URL — fix environments.yml")
+    if not is_http_url(host):
+        raise _host_error(environment, host)
     auth = Auth.from_environ(environ)
     credentials = None
     if auth.token_path:
@@ -120,3 +119,24 @@ def connect(
     if preflight:
         api.preflight()
     return api
+
+
+def _host_error(environment: Environment, host: str) -> ConfigError:
+    """A host that is no http(s) URL, blamed where it came from: the variable or the file
+    (``load_environment`` checks both already; this guards an Environment made another way)."""
+    if "kfp_host" in environment.from_variables:
+        return ConfigError(override_message("kfp_host", host))
+    return ConfigError(
+        f"environments.{environment.name}.kfp_host {host!r} is not an http(s) URL — set it to "
+        "the KFP API address, e.g. https://kfp.example.com",
+        path=ENVIRONMENTS_FILE,
+    )
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when the server could not be asked at all: no connection, a timeout, or only
+    transient answers (429, 502, 503, 504) until the retries ran out. ``publish --dry-run``
+    then shows its plan offline; a server that answers (401, 403, 404 ...) is not this."""
+    return isinstance(error, KfpError) and (
+        error.status is None or error.status in TRANSIENT_STATUSES
+    )

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scripts.core.errors import CheckFailed
+from scripts.core.report import count_phrase
 from scripts.repo.model import Pipeline, Repo
 
 LOCAL_ROOT = Path("build") / "local"
@@ -367,9 +368,8 @@ def text_report(repo: Repo, run: LocalRun) -> str:
     """What the run produced: per task its outputs, then every metric."""
     lines = []
     status = "failed" if run.failed else "succeeded"
-    lines.append(
-        f"{run.pipeline.selector}: {status} in {run.seconds:.1f} s ({len(run.tasks)} tasks)"
-    )
+    tasks = count_phrase(len(run.tasks), "task")
+    lines.append(f"{run.pipeline.selector}: {status} in {run.seconds:.1f} s ({tasks})")
     if run.run_dir is not None:
         lines.append(f"outputs: {repo.relative(run.run_dir)}/")
     for task in run.tasks:

@@ -13,7 +13,8 @@ Every experiment ``<project>/<experiment>`` of the projects involved is created 
 Failures are per item: one pipeline's failure never stops the others, and the exit code is 1 if
 anything failed. ``--dry-run`` sends only GET requests and reports what would happen. The
 target's API is any object with the operations ``Publisher`` calls (``scripts.targets.kfp.api``
-for KFP).
+for KFP). A dry run whose server cannot be reached reports ``offline_results`` instead: the plan
+alone, with nothing compared.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from typing import Any
 from scripts.build.specs import local_spec, same_spec
 from scripts.targets.errors import TargetError
 from scripts.targets.publish.plan import ExperimentTarget, PipelineTarget, Plan
-from scripts.targets.publish.report import ExperimentResult, PipelineResult
+from scripts.targets.publish.report import (
+    OFFLINE_EXPERIMENT,
+    OFFLINE_PIPELINE,
+    ExperimentResult,
+    PipelineResult,
+)
 
 
 class Publisher:
@@ -178,4 +184,34 @@ def apply_plan(plan: Plan, publisher: Publisher, *, jobs: int) -> tuple[list, li
         experiment_futures = [pool.submit(publisher.ensure_experiment, t) for t in plan.experiments]
         pipelines = [future.result() for future in pipeline_futures]
         experiments = [future.result() for future in experiment_futures]
+    return pipelines, experiments
+
+
+def offline_results(plan: Plan) -> tuple[list[PipelineResult], list[ExperimentResult]]:
+    """The plan as a dry run shows it with no server to compare with: every compiled pipeline
+    "create or upload (offline)", every experiment "create if missing (offline)"; a pipeline
+    that did not compile (or whose spec is gone) is "failed", as it would be online."""
+    pipelines = []
+    for target in plan.pipelines:
+        result = PipelineResult(
+            selector=target.selector,
+            name=target.name,
+            display_name=target.display_name,
+            project=target.project,
+            source=target.source,
+            namespace=target.namespace,
+            status=OFFLINE_PIPELINE,
+            version=plan.version,
+        )
+        if target.package is None:
+            result.status, result.line = "failed", target.compile_line
+            result.message = f"did not compile: {target.compile_error}"
+        elif not target.package.is_file():
+            result.status = "failed"
+            result.message = f"cannot read {target.package}: no such file — rerun compile"
+        pipelines.append(result)
+    experiments = [
+        ExperimentResult(target.project, target.name, target.namespace, OFFLINE_EXPERIMENT)
+        for target in plan.experiments
+    ]
     return pipelines, experiments

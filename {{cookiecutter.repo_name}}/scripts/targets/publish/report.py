@@ -17,6 +17,8 @@ the PR comment reads it back with ``PublishReport.from_json``. The document (sch
          "status": "created",                  # created | uploaded | exists | unchanged | failed
                                                # dry run: create | upload | exists | unchanged
                                                #          | failed
+                                               # offline dry run: "create or upload (offline)"
+                                               #          | failed
          "pipeline_id": "...", "version_id": "...",   # null when unknown (failed, dry run)
          "version": "feature-x-1a2b3c4d",      # for "unchanged": the latest version's name
          "link": "<host>/#/pipelines/details/<pipeline_id>/version/<version_id>",  # or null
@@ -25,18 +27,28 @@ the PR comment reads it back with ``PublishReport.from_json``. The document (sch
       "experiments": [                         # sorted by name
         {"project": "p", "name": "p/Default", "namespace": null,
          "status": "created",                  # created | exists | failed; dry run: create |
-                                               # exists | failed
+                                               # exists | failed; offline dry run:
+                                               # "create if missing (offline)"
          "experiment_id": "...", "message": ""}
       ],
       "syncs": [                               # rows from the integrations (e.g. Polyaxon)
         {"kind": "polyaxon project", "name": "...", "status": "...", "link": null,
          "message": ""}
       ],
-      "error": null                            # or the one line that stopped the publish
-    }                                          # before any pipeline (preflight: unreachable
+      "error": null,                           # or the one line that stopped the publish
+                                               # before any pipeline (preflight: unreachable
                                                # host, 401, 403); the lists are empty then
+      "offline": "..."                         # only in an offline dry run: why the server
+    }                                          # could not be asked (the preflight's line)
 
-"counts" counts pipeline statuses only (every status key is present, zero or not).
+"counts" counts pipeline statuses only (every status key of the mode is present, zero or not).
+
+An offline dry run is ``publish --dry-run`` when the server cannot be reached (no connection, a
+timeout, or only 429/502/503/504 until the retries ran out): nothing can be compared, so every
+compiled pipeline is "create or upload (offline)" (created if KFP lacks it, else a version
+uploaded unless an equal one is there) and every experiment "create if missing (offline)";
+pipelines that did not compile are still "failed". It is not a failure (``ok`` stays true).
+Without ``--dry-run`` an unreachable server stays the error in "error".
 """
 
 from __future__ import annotations
@@ -45,11 +57,30 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from scripts.core.errors import Problem
-from scripts.core.report import Code, Document, Inline, Link, Strong, SyncResult, Table
+from scripts.core.report import (
+    Code,
+    Document,
+    Inline,
+    Link,
+    Strong,
+    SyncResult,
+    Table,
+    count_phrase,
+)
 
 SUMMARY_SCHEMA = 1
 PIPELINE_STATUSES = ("created", "uploaded", "exists", "unchanged", "failed")
 DRY_RUN_STATUSES = ("create", "upload", "exists", "unchanged", "failed")
+OFFLINE_PIPELINE = "create or upload (offline)"
+OFFLINE_EXPERIMENT = "create if missing (offline)"
+OFFLINE_STATUSES = (OFFLINE_PIPELINE, "failed")
+# The experiment rows the closing line mentions, and how ("exists" did nothing: not mentioned).
+EXPERIMENT_PHRASES = {
+    "created": "created",
+    "create": "to create",
+    OFFLINE_EXPERIMENT: "to create if missing (offline)",
+    "failed": "failed",
+}
 
 
 @dataclass
@@ -89,6 +120,7 @@ class PublishReport:
     experiments: list[ExperimentResult]
     syncs: list[SyncResult] = field(default_factory=list)
     error: str = ""  # set when nothing could be published (preflight: host, credentials)
+    offline: str = ""  # an offline dry run: why the server could not be asked
 
     @property
     def ok(self) -> bool:
@@ -111,17 +143,31 @@ class PublishReport:
         return problems
 
     def counts(self) -> dict[str, int]:
-        statuses = DRY_RUN_STATUSES if self.dry_run else PIPELINE_STATUSES
+        if self.offline:
+            statuses = OFFLINE_STATUSES
+        else:
+            statuses = DRY_RUN_STATUSES if self.dry_run else PIPELINE_STATUSES
         return {s: sum(1 for p in self.pipelines if p.status == s) for s in statuses}
 
     def counts_line(self, *, by_name: bool = False) -> str:
-        """ "1 created, 2 unchanged": in status order, or by status name (the PR comment's
-        order, kept from when it read the counts back from the sorted summary JSON)."""
+        """ "1 created, 2 unchanged; 1 experiment created": pipelines in status order, or by
+        status name (the PR comment's order, kept from when it read the counts back from the
+        sorted summary JSON), then the experiments that were (or would be) created or failed.
+        With no pipeline it says so and still tells what happened to the experiments."""
         counts = sorted(self.counts().items()) if by_name else self.counts().items()
-        parts = [f"{n} {status}" for status, n in counts if n]
-        if parts:
-            return ", ".join(parts)
-        return "nothing was published" if self.error else "nothing to publish"
+        pipelines = ", ".join(f"{n} {status}" for status, n in counts if n)
+        experiments = "; ".join(
+            f"{count_phrase(n, 'experiment')} {phrase}"
+            for status, phrase in EXPERIMENT_PHRASES.items()
+            if (n := sum(1 for e in self.experiments if e.status == status))
+        )
+        if pipelines:
+            return f"{pipelines}; {experiments}" if experiments else pipelines
+        if self.error:
+            return "nothing was published"
+        if experiments:
+            return f"no pipeline to publish; {experiments}"
+        return "nothing to publish"
 
     def to_json(self) -> dict[str, Any]:
         def pipeline_row(result: PipelineResult) -> dict[str, Any]:
@@ -129,7 +175,7 @@ class PublishReport:
             row.pop("line")
             return row
 
-        return {
+        document = {
             "schema": SUMMARY_SCHEMA,
             "environment": self.environment,
             "host": self.host,
@@ -142,6 +188,9 @@ class PublishReport:
             "syncs": [asdict(s) for s in self.syncs],
             "error": self.error or None,
         }
+        if self.offline:
+            document["offline"] = self.offline
+        return document
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> PublishReport:
@@ -156,10 +205,13 @@ class PublishReport:
             experiments=[_row(ExperimentResult, item) for item in document.get("experiments", [])],
             syncs=[_row(SyncResult, item) for item in document.get("syncs", [])],
             error=str(document.get("error") or ""),
+            offline=str(document.get("offline") or ""),
         )
 
     def document(self) -> Document:
         mode = " (dry run: nothing was written)" if self.dry_run else ""
+        if self.offline:
+            mode = " (dry run, offline: not compared with the server; nothing was written)"
         blocks: list[Any] = [
             (
                 "publish to ",

@@ -9,8 +9,9 @@ It migrates its database on start (about 20 s), so one server serves the whole s
 Every path the sandbox writes (database, artifacts store, archive cache, config) is under its
 own temporary folder, and its HOME points there too, so it never touches a user's ~/.polyaxon.
 
-When haupt is missing the tests are skipped; with ``REQUIRE_POLYAXON=1`` (set in CI) they fail
-instead, so CI can never go green by skipping them.
+When haupt is missing the tests are skipped; with ``REQUIRE_POLYAXON=1`` (set in CI, whose
+services-tests job runs ``make polyaxon-sandbox`` and then ``pytest -m "docker or polyaxon"``) they
+fail instead, so CI can never go green by skipping them.
 
 What the sandbox cannot do here: execute runs. Polyaxon CE runs operations through an agent on
 Kubernetes; the sandbox only queues them. So the tests play the agent's part through the same

@@ -275,6 +275,31 @@ def test_the_publish_step_turns_a_configuration_problem_into_one_failed_row(mini
     assert row.message.startswith("environments.dev.polyaxon_owner is not set")
 
 
+def unreachable_context(mini, monkeypatch, *, dry_run: bool) -> SyncContext:
+    name = unique("offline")
+    mini.project(name, manifest(name))
+    monkeypatch.setenv("POLYAXON_HOST", "http://127.0.0.1:9")  # nothing listens on port 9
+    monkeypatch.setenv("POLYAXON_OWNER", DEFAULT_OWNER)
+    monkeypatch.setattr(polyaxon_api.RetryPolicy, "delay", lambda self, n, after=None: 0.0)
+    repo = Repo.discover(mini.root)
+    environment = load_environment(mini.root, "dev")
+    return SyncContext(repo, environment, tuple(load_projects(repo)), dry_run=dry_run)
+
+
+def test_an_offline_dry_run_shows_the_polyaxon_plan_instead_of_failing(mini, monkeypatch):
+    context = unreachable_context(mini, monkeypatch, dry_run=True)
+    [row] = polyaxon.sync_step(context)
+    assert row.status == "create or update (offline)"
+    assert row.name == f"{DEFAULT_OWNER}/{context.projects[0].name}"
+    assert row.message.startswith("cannot reach Polyaxon at http://127.0.0.1:9")
+
+
+def test_without_dry_run_an_unreachable_polyaxon_is_a_failed_row(mini, monkeypatch):
+    [row] = polyaxon.sync_step(unreachable_context(mini, monkeypatch, dry_run=False))
+    assert (row.kind, row.status) == ("polyaxon", "failed")
+    assert row.message.startswith("cannot reach Polyaxon at http://127.0.0.1:9")
+
+
 # -- the polyaxon-job component -------------------------------------------------------------
 
 POLYAXONFILE = """\
