@@ -54,16 +54,7 @@ class Publisher:
         self.version_description = version_description
 
     def publish_pipeline(self, target: PipelineTarget) -> PipelineResult:
-        result = PipelineResult(
-            selector=target.selector,
-            name=target.name,
-            display_name=target.display_name,
-            project=target.project,
-            source=target.source,
-            namespace=target.namespace,
-            status="failed",
-            version=self.version,
-        )
+        result = result_for(target, "failed", self.version)
         if target.package is None:
             result.message = f"did not compile: {target.compile_error}"
             result.line = target.compile_line
@@ -187,22 +178,27 @@ def apply_plan(plan: Plan, publisher: Publisher, *, jobs: int) -> tuple[list, li
     return pipelines, experiments
 
 
+def result_for(target: PipelineTarget, status: str, version: str) -> PipelineResult:
+    """A pipeline's result row as it starts, before anything is known from the server."""
+    return PipelineResult(
+        selector=target.selector,
+        name=target.name,
+        display_name=target.display_name,
+        project=target.project,
+        source=target.source,
+        namespace=target.namespace,
+        status=status,
+        version=version,
+    )
+
+
 def offline_results(plan: Plan) -> tuple[list[PipelineResult], list[ExperimentResult]]:
     """The plan as a dry run shows it with no server to compare with: every compiled pipeline
     "create or upload (offline)", every experiment "create if missing (offline)"; a pipeline
     that did not compile (or whose spec is gone) is "failed", as it would be online."""
     pipelines = []
     for target in plan.pipelines:
-        result = PipelineResult(
-            selector=target.selector,
-            name=target.name,
-            display_name=target.display_name,
-            project=target.project,
-            source=target.source,
-            namespace=target.namespace,
-            status=OFFLINE_PIPELINE,
-            version=plan.version,
-        )
+        result = result_for(target, OFFLINE_PIPELINE, plan.version)
         if target.package is None:
             result.status, result.line = "failed", target.compile_line
             result.message = f"did not compile: {target.compile_error}"
