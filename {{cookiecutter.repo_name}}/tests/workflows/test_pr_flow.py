@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -357,22 +358,22 @@ def fresh_copy(target: Path) -> Path:
 
 
 def run_in_own_group(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    """Run ``command``; whatever it started in the background ends with it."""
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        **kwargs,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=300)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    """Run ``command``; whatever it started in the background ends with it. Output goes to
+    files, not pipes: a background process that still holds a pipe would keep a reader
+    waiting after the command itself has finished."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, text=True, start_new_session=True, **kwargs
+        )
+        try:
+            process.wait(timeout=300)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
 
 
 def try_it_locally() -> list[str]:
