@@ -122,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         scripts(repo, "publish", "--env", "dev", "--summary-json", "build/publish.json", env=env)
         banner("Publish again: same commit, nothing new (idempotent)")
         scripts(repo, "publish", "--env", "dev", env=env)
+        # The example project schedules train_model in prod; the test server stands in for it.
+        banner(f"Schedules: the plan for prod's recurring runs (the same test server, {url})")
+        scripts(repo, "schedules", "--env", "prod", "--dry-run", env=env)
+        banner("Schedules: apply it (created disabled, then enabled, pinned to this version)")
+        scripts(repo, "schedules", "--env", "prod", env=env)
+        banner("Schedules: sync again: nothing changed, so no write request")
+        scripts(repo, "schedules", "--env", "prod", env=env)
 
     banner("Done")
     print(

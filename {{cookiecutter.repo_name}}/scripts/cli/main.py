@@ -18,9 +18,10 @@ from types import ModuleType
 from scripts.core.errors import ScriptError
 from scripts.core.output import Reporter
 
-# Subcommands in the order --help lists them: the module name in scripts/cli/, and the command
-# name users type (module names use "_" where commands use "-"). The installed integrations'
-# commands follow publish (see scripts/integrations/__init__.py).
+# Subcommands in the order --help lists them: the module under scripts/cli/ (the commands that
+# look after what runs in production after a merge live in scripts/cli/operate/), and the command
+# name users type: the module's own name, with "-" for "_". The installed integrations' commands
+# follow publish (see scripts/integrations/__init__.py).
 COMMANDS: tuple[str, ...] = (
     "validate",
     "codeowners",
@@ -28,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "compile",
     "publish",
     "images",
+    "operate.schedules",
     "comment",
     "run",
     "new_project",
@@ -36,7 +38,7 @@ INTEGRATIONS_AFTER = "publish"
 
 
 def command_name(module_name: str) -> str:
-    return module_name.replace("_", "-")
+    return module_name.rpartition(".")[2].replace("_", "-")
 
 
 def summary_line(help_text: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scripts.core.cron import timezone_problem
 from scripts.core.errors import ConfigError, Problem
 from scripts.core.yaml_io import YamlError, load_yaml_mapping
 
@@ -104,6 +105,12 @@ class Environment:
     image_registry: str | None = None
     polyaxon_host: str | None = None
     polyaxon_owner: str | None = None
+    # MLflow's tracking server (scripts/integrations/mlflow/). MLFLOW_TRACKING_URI overrides it
+    # there only: MLflow also takes "databricks" or "file:" URIs, so a value meant for another
+    # tool must not stop commands that have nothing to do with MLflow.
+    mlflow_tracking_uri: str | None = None
+    # The KFP cluster's cron time zone (its cronScheduleTimezone): schedules' crons are read in it.
+    timezone: str = "UTC"
     # The settings an environment variable gave (keys of OVERRIDES), so that a problem with one
     # of them is blamed on the variable and not on environments.yml.
     from_variables: frozenset[str] = frozenset()
@@ -184,4 +191,28 @@ def environments_problems(root: Path) -> list[Problem]:
         document = load_yaml_mapping(root / ENVIRONMENTS_FILE, display_path=ENVIRONMENTS_FILE)
     except YamlError as error:
         return error.problems()
-    return schema_problems(document, load_schema(root, "environments.schema.json"))
+    problems = schema_problems(document, load_schema(root, "environments.schema.json"))
+    return problems + _timezone_problems(document)
+
+
+def _timezone_problems(document) -> list[Problem]:
+    """A ``timezone`` the schema lets through (any text) but that names no IANA zone."""
+    environments = document.value.get("environments")
+    problems = []
+    for name, settings in (environments or {}).items() if isinstance(environments, dict) else ():
+        zone = settings.get("timezone") if isinstance(settings, dict) else None
+        if isinstance(zone, str) and (message := timezone_problem(zone)):
+            line = document.line_of(("environments", name, "timezone"))
+            problems.append(Problem(ENVIRONMENTS_FILE, line, message))
+    return problems
+
+
+def environment_names(root: Path) -> set[str] | None:
+    """The environments defined in environments.yml; None when it cannot be read (that file's
+    own problems are reported by its check, not repeated on every manifest)."""
+    try:
+        document = load_yaml_mapping(root / ENVIRONMENTS_FILE, display_path=ENVIRONMENTS_FILE)
+    except YamlError:
+        return None
+    environments = document.value.get("environments")
+    return set(environments) if isinstance(environments, dict) else None

@@ -33,8 +33,9 @@ from scripts.core.naming import (
     unique_owners,
 )
 from scripts.core.yaml_io import YamlDocument, YamlError, load_yaml_mapping
-from scripts.repo.environments import ENVIRONMENTS_FILE
+from scripts.repo.environments import ENVIRONMENTS_FILE, environment_names
 from scripts.repo.model import Repo
+from scripts.repo.schedules import Schedule, schedule_problems, schedules_from_document
 
 SCHEMA = "project.schema.json"
 
@@ -57,6 +58,7 @@ class Project:
     namespaces: Mapping[str, str] = field(default_factory=dict, hash=False)  # env -> namespace
     components: tuple[str, ...] = ()  # components/<name>/ folders the project owns
     polyaxon: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    schedules: tuple[Schedule, ...] = ()
     manifest_path: str = ""  # repo-relative, e.g. "projects/price-suggestion.yml"
 
     @property
@@ -130,6 +132,7 @@ def project_from_document(document: YamlDocument, *, stem: str) -> Project:
         namespaces=dict(namespaces),
         components=tuple(components),
         polyaxon=dict(polyaxon) if polyaxon is not None else None,
+        schedules=schedules_from_document(document, name),
         manifest_path=document.path,
     )
 
@@ -243,7 +246,8 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
     problems += _unclaimed_pipeline_folders(repo)
     pipeline_dirs = {folder.name for folder in repo.pipeline_dirs()}
     components = set(repo.component_names())
-    environments = _environment_names(repo)
+    environments = environment_names(repo.root)
+    pipelines_of = _pipelines_by_project(repo)
     owner_of: dict[str, tuple[str, str]] = {}
     for stem, document in sorted(by_stem.items()):
         if PROJECT_NAME.match(stem) and stem not in pipeline_dirs:
@@ -257,7 +261,17 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
             )
         problems += _component_problems(document, components, owner_of)
         problems += _namespace_problems(document, environments)
+        problems += schedule_problems(
+            document, pipelines=pipelines_of.get(stem, []), environments=environments
+        )
     return problems
+
+
+def _pipelines_by_project(repo: Repo) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for pipeline in repo.pipelines():
+        found.setdefault(pipeline.project, []).append(pipeline.name)
+    return found
 
 
 def _by_stem(documents: list[YamlDocument]) -> tuple[dict[str, YamlDocument], list[Problem]]:
@@ -351,17 +365,6 @@ def _namespace_problems(document: YamlDocument, environments: set[str] | None) -
         for environment in namespaces
         if environment not in environments
     ]
-
-
-def _environment_names(repo: Repo) -> set[str] | None:
-    """The environments defined in environments.yml; None when it cannot be read (that file's
-    own problems are reported by its check, not repeated on every manifest)."""
-    try:
-        document = load_yaml_mapping(repo.root / ENVIRONMENTS_FILE, display_path=ENVIRONMENTS_FILE)
-    except YamlError:
-        return None
-    environments = document.value.get("environments")
-    return set(environments) if isinstance(environments, dict) else None
 
 
 def load_projects(repo: Repo, *, validate: bool = True) -> list[Project]:

@@ -6,6 +6,8 @@
 - `kfp_client_factory(server, token=None, namespace=None)`: a real `kfp.Client` for a server,
   with `~/.config/kfp/context.json` pointed at an empty temporary home so a developer's or
   runner's context file cannot change what the client sends.
+- `schedule_package` / `strict_schedule_package`: compiled pipelines for run and schedule tests
+  (`x: int = 1`; a required `rows: int` and an optional `label: str`), compiled once a session.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.servers.kfp_api import KfpApiServer
+from tests.servers.schedule_helpers import compile_pipeline
 
 
 @pytest.fixture
@@ -68,3 +71,13 @@ def kfp_client_factory(isolated_kfp_home: Path) -> Callable[..., Any]:
         return kfp.Client(**options)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def schedule_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_pipeline(tmp_path_factory.mktemp("schedule") / "job.yaml")
+
+
+@pytest.fixture(scope="session")
+def strict_schedule_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_pipeline(tmp_path_factory.mktemp("schedule") / "strict.yaml", strict=True)

@@ -5,7 +5,8 @@ the real API server at backend tag 2.17.0 (read from its source,
 https://github.com/kubeflow/pipelines/tree/2.17.0/backend/src/apiserver): uniqueness
 and both 409 body shapes, the first version `upload` creates, name and length validation, filter
 JSON, pagination, snake_case JSON with empty fields omitted, multi-user namespaces, a bearer-token
-front door and injected faults. The pieces live in `tests/servers/kfp_backend/`.
+front door and injected faults; runs and recurring runs, with the scheduled-workflow controller
+played on a clock the test controls. The pieces live in `tests/servers/kfp_backend/`.
 
 In a test (or use the `kfp_server` fixture from tests/servers/fixtures.py):
 
@@ -14,6 +15,14 @@ In a test (or use the `kfp_server` fixture from tests/servers/fixtures.py):
         server.fail_next(2)            # the next two requests get 503
         ...
         assert not [r for r in server.requests if r.is_write]
+
+Schedules (see `fire_schedules`, `advance` and the run hooks below):
+
+    with KfpApiServer(timezone="Europe/Berlin") as server:
+        server.clock.set(datetime(2026, 3, 2, tzinfo=UTC))
+        ...                            # create a recurring run through the API
+        fired = server.advance(timedelta(days=1))
+        server.set_run_state(fired[0].uuid, "FAILED")
 
 From a shell (prints the URL, serves until Ctrl-C or SIGTERM):
 
@@ -35,10 +44,13 @@ from tests.servers._http import (
     serve_until_stopped,
 )
 from tests.servers.kfp_backend.backend import Backend
+from tests.servers.kfp_backend.clock import TickingClock
 from tests.servers.kfp_backend.gateway import Gateway, RecordedRequest
 from tests.servers.kfp_backend.request import Request
+from tests.servers.kfp_backend.run_control import RunControl
 from tests.servers.kfp_backend.store import (
     ExperimentRecord,
+    JobRecord,
     PipelineRecord,
     RunRecord,
     Store,
@@ -48,7 +60,7 @@ from tests.servers.kfp_backend.store import (
 __all__ = ["KfpApiServer", "RecordedRequest", "main"]
 
 
-class KfpApiServer(BackgroundServer):
+class KfpApiServer(RunControl, BackgroundServer):
     """The server, in a background thread. Thread-safe; every control method may be called
     while clients are talking to it.
 
@@ -58,6 +70,9 @@ class KfpApiServer(BackgroundServer):
 
     `pipeline_store="kubernetes"` plays a server on the Kubernetes-native store: healthz says so
     and pipeline and version names must be DNS-1123 subdomains.
+
+    `timezone` is the scheduled-workflow controller's CRON_SCHEDULE_TIMEZONE, one zone for every
+    cron on the cluster. The run and schedule hooks are `RunControl`'s (run_control.py).
     """
 
     thread_name = "kfp-api-server"
@@ -70,6 +85,7 @@ class KfpApiServer(BackgroundServer):
         latency: float = 0.0,
         require_namespace_for_pipelines: bool | None = None,
         pipeline_store: str = "database",
+        timezone: str = "UTC",
         port: int = 0,
     ) -> None:
         if require_namespace_for_pipelines is None:
@@ -78,9 +94,11 @@ class KfpApiServer(BackgroundServer):
             multi_user=multi_user,
             require_namespace_for_pipelines=require_namespace_for_pipelines,
             pipeline_store=pipeline_store,
+            timezone=timezone,
         )
         self.gateway = Gateway(self.backend, token=token, latency=latency)
-        super().__init__(_HTTPServer(port, self.gateway))
+        RunControl.__init__(self, self.backend)
+        BackgroundServer.__init__(self, _HTTPServer(port, self.gateway))
 
     # -- control surface ---------------------------------------------------------------------
 
@@ -128,7 +146,18 @@ class KfpApiServer(BackgroundServer):
     @property
     def runs(self) -> list[RunRecord]:
         with self.store.lock:
-            return sorted(self.store.runs.values(), key=lambda r: r.created_at)
+            return sorted(self.store.runs.values(), key=lambda r: (r.created_at, r.uuid))
+
+    @property
+    def recurring_runs(self) -> list[JobRecord]:
+        with self.store.lock:
+            return sorted(self.store.jobs.values(), key=lambda j: (j.created_at, j.uuid))
+
+    @property
+    def clock(self) -> TickingClock:
+        """The server's clock: `clock.set(datetime)` stops it at a moment, `clock.now()` reads
+        it in Unix seconds. `advance()` moves it and runs the controller."""
+        return self.store.clock
 
 
 class _HTTPServer(LocalHTTPServer):
@@ -175,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", help="require this bearer token on every request")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay every answer")
     parser.add_argument("--pipeline-store", choices=("database", "kubernetes"), default="database")
+    parser.add_argument("--timezone", default="UTC", help="the cron schedule time zone")
     args = parser.parse_args(argv)
 
     server = KfpApiServer(
@@ -182,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         token=args.token,
         latency=args.latency_ms / 1000,
         pipeline_store=args.pipeline_store,
+        timezone=args.timezone,
         port=args.port,
     )
     with server:

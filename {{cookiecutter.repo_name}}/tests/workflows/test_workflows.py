@@ -102,6 +102,8 @@ def test_permissions_are_empty_on_top_and_least_per_job(pr, push):
         "images": {"contents": "write", "packages": "write"},
         "compile": {"contents": "read"},
         "publish-prod": {"contents": "read"},
+        "schedules-prod": {"contents": "read"},
+        "schedules-dev": {"contents": "read"},
     }
     assert {job: spec["permissions"] for job, spec in pr["jobs"].items()} == expected_pr
     assert {job: spec["permissions"] for job, spec in push["jobs"].items()} == expected_main
@@ -114,6 +116,8 @@ def test_environments_and_secrets_only_in_publishing_jobs(pr, push):
     assert {j: s.get("environment") for j, s in push["jobs"].items() if "environment" in s} == {
         "images": "prod",
         "publish-prod": "prod",
+        "schedules-prod": "prod",
+        "schedules-dev": "dev",
     }
     for workflow in (pr, push):
         for job_id, job in workflow["jobs"].items():
@@ -124,10 +128,40 @@ def test_environments_and_secrets_only_in_publishing_jobs(pr, push):
     assert publish_step["env"]["KFP_TOKEN"] == expr("secrets.KFP_TOKEN")
 
 
+def test_schedules_run_after_a_successful_prod_publish_pinned_to_its_version(push):
+    jobs = push["jobs"]
+    prod = jobs["schedules-prod"]
+    assert prod["needs"] == ["compile", "publish-prod"]
+    assert "needs.publish-prod.result == 'success'" in prod["if"]
+    (sync,) = [s for s in prod["steps"] if "schedules" in str(s.get("run", ""))]
+    assert '--version "main-${COMPILED_SHA::8}"' in sync["run"]
+    assert sync["env"]["COMPILED_SHA"] == expr("needs.compile.outputs.sha")
+    dev = jobs["schedules-dev"]
+    assert dev["if"] == "needs.changes.outputs.dev_schedules == 'true'"
+    assert jobs["changes"]["outputs"]["dev_schedules"] == expr("steps.dev-schedules.outputs.changes")
+
+
 def test_polyaxon_token_only_when_polyaxon_is_included(pr, push):
     for workflow, job in ((pr, "publish-dev"), (push, "publish-prod")):
         names = {name for s in workflow["jobs"][job]["steps"] for name in s.get("env", {})}
         assert ("POLYAXON_AUTH_TOKEN" in names) == answers()["include_polyaxon"]
+
+
+MLFLOW_SECRETS = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
+
+
+def test_mlflow_credentials_only_in_the_publish_steps_when_mlflow_is_included(pr, push):
+    included = answers().get("include_mlflow", False)
+    for workflow, publish_job in ((pr, "publish-dev"), (push, "publish-prod")):
+        for job_id, job in workflow["jobs"].items():
+            for step in job["steps"]:
+                env = step.get("env", {})
+                found = [name for name in MLFLOW_SECRETS if name in env]
+                if job_id == publish_job and step.get("id") == "publish" and included:
+                    assert found == list(MLFLOW_SECRETS)
+                    assert all(env[name] == expr(f"secrets.{name}") for name in found)
+                else:
+                    assert found == [], (job_id, step.get("name"))
 
 
 def test_concurrency(pr, push):
@@ -232,6 +266,7 @@ def test_publish_names_the_version_after_the_pr_head(pr, push):
 
 DOCKER_FIXTURES = {"docker_engine", "docker_env", "registry", "auth_registry"}
 POLYAXON_FIXTURES = {"polyaxon_server", "polyaxon_gateway"}
+MLFLOW_FIXTURES = {"mlflow_server"}
 
 
 def step_named(job: dict, prefix: str) -> dict:
@@ -244,6 +279,7 @@ def test_ci_makes_a_test_that_needs_a_real_part_fail_instead_of_skipping(pr):
     assert ("REQUIRE_POLYAXON" in pr["env"]) == answers()["include_polyaxon"]
     if answers()["include_polyaxon"]:
         assert pr["env"]["REQUIRE_POLYAXON"] == "1"
+    assert pr["env"].get("REQUIRE_MLFLOW") == ("1" if answers().get("include_mlflow") else None)
 
 
 def test_the_tooling_tests_run_only_when_the_tooling_changed(pr):
@@ -255,14 +291,19 @@ def test_the_tooling_tests_run_only_when_the_tooling_changed(pr):
     tooling = step_named(pr["jobs"]["tooling-tests"], "Tests")["run"]
     services = step_named(pr["jobs"]["services-tests"], "Tests")["run"]
     # Complementary marker expressions: every test runs in one of the two jobs.
-    assert tooling == 'python -m pytest -m "not docker and not polyaxon"'
+    mlflow = answers().get("include_mlflow", False)
+    extra = " and not mlflow" if mlflow else ""
+    assert tooling == f'python -m pytest -m "not docker and not polyaxon{extra}"'
     runs = [s.get("run", "") for s in pr["jobs"]["services-tests"]["steps"]]
+    markers = ["docker"] + ["polyaxon"] * answers()["include_polyaxon"] + ["mlflow"] * mlflow
+    expression = " or ".join(markers)
+    quoted = expression if len(markers) == 1 else f'"{expression}"'
+    assert services == f"python -m pytest -m {quoted}"
     if answers()["include_polyaxon"]:
-        assert services == 'python -m pytest -m "docker or polyaxon"'
         assert "make polyaxon-sandbox" in runs  # the haupt the Polyaxon tests start
     else:
-        assert services == "python -m pytest -m docker"
         assert not [r for r in runs if "polyaxon" in r]
+    assert ("make mlflow-server" in runs) == mlflow  # the tracking server the MLflow tests start
 
 
 def tooling_step(pr: dict) -> dict:
@@ -469,6 +510,8 @@ def test_checks_runs_the_pipelines_components_and_package_tests_and_the_jobs_cov
             assert "docker" in item["markers"], item["id"]
         if fixtures & POLYAXON_FIXTURES:
             assert "polyaxon" in item["markers"], item["id"]
+        if fixtures & MLFLOW_FIXTURES:
+            assert "mlflow" in item["markers"], item["id"]
     assert any(set(item["fixtures"]) & DOCKER_FIXTURES for item in items)
 
 

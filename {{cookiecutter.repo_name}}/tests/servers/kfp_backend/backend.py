@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from . import errors
 from .errors import Response
@@ -36,8 +38,16 @@ class Backend:
     # "database" (MySQL) or "kubernetes" (pipelines stored as custom resources), as healthz
     # reports it; the Kubernetes store only takes DNS-1123 names.
     pipeline_store: str = "database"
+    # The scheduled-workflow controller's CRON_SCHEDULE_TIMEZONE: one zone for every cron of
+    # the cluster (the API has no time zone field).
+    timezone: str = "UTC"
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def __post_init__(self) -> None:
+        self.zone  # noqa: B018  (an unknown time zone fails at start-up, not at the first sync)
         if not self.multi_user:
             # main.go creates the "Default" experiment at start-up in single-user mode.
             self.store.ensure_default_experiment("")

@@ -68,11 +68,14 @@ class Response:
 class ApiError(Exception):
     """A KFP `UserError`: raised anywhere below a handler, rendered once at the edge."""
 
-    def __init__(self, code: int, internal: str, external: str | None) -> None:
+    def __init__(
+        self, code: int, internal: str, external: str | None, *, detail_code: int | None = None
+    ) -> None:
         super().__init__(internal)
         self.code = code
         self.internal = internal
         self.external = external
+        self.detail_code = code if detail_code is None else detail_code
 
     @property
     def http_status(self) -> int:
@@ -80,20 +83,44 @@ class ApiError(Exception):
 
     def wrap(self, message: str) -> ApiError:
         """Go's `util.Wrap`: prefix the internal chain, keep code and external message."""
-        return ApiError(self.code, f"{message}: {self.internal}", self.external)
+        if self.plain:
+            # A plain Go error (not a UserError) keeps no separate external message.
+            return go_error(f"{message}: {self.internal.removeprefix(_GO_ERROR_PREFIX)}")
+        return ApiError(
+            self.code, f"{message}: {self.internal}", self.external, detail_code=self.detail_code
+        )
+
+    @property
+    def plain(self) -> bool:
+        return self.internal.startswith(_GO_ERROR_PREFIX) and self.internal == self.external
 
     def to_response(self) -> Response:
         return Response.json(
-            self.http_status, grpc_status_body(self.code, self.internal, self.external)
+            self.http_status,
+            grpc_status_body(self.code, self.internal, self.external, self.detail_code),
         )
 
 
-def grpc_status_body(code: int, message: str, detail: str | None) -> dict:
+def grpc_status_body(
+    code: int, message: str, detail: str | None, detail_code: int | None = None
+) -> dict:
     """The google.rpc.Status JSON grpc-gateway v2 writes (empty `details` omitted)."""
     body: dict = {"code": code, "message": message}
     if detail is not None:
-        body["details"] = [{"@type": STATUS_TYPE_URL, "code": code, "message": detail}]
+        inner = code if detail_code is None else detail_code
+        body["details"] = [{"@type": STATUS_TYPE_URL, "code": inner, "message": detail}]
     return body
+
+
+_GO_ERROR_PREFIX = "Internal error: "
+
+
+def go_error(chain: str) -> ApiError:
+    """A plain Go `error` reaching the interceptor: `ToGRPCError` makes it code 13 with the
+    text as both messages and a detail of code 2 (Unknown). (Go's `%+v` would also print the
+    stack trace of a `pkg/errors` error; that is left out.)"""
+    message = f"{_GO_ERROR_PREFIX}{chain}"
+    return ApiError(INTERNAL, message, message, detail_code=2)
 
 
 def invalid_input(message: str) -> ApiError:

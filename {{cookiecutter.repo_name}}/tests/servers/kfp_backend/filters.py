@@ -5,8 +5,11 @@ URL-decoded a second time, then camelCase value keys are rewritten to snake_case
 protojson parsing) and `filter/filter.go` (operations, operand checks, the EQ/NEQ/.../SUBSTRING
 buckets keyed by `table.Column` that also travel inside page tokens).
 
-String comparisons fold case, as the MySQL default collation (utf8mb4_0900_ai_ci) the real
-server runs on does.
+Rows are tested the way MySQL evaluates the WHERE clause the real server builds: string
+comparisons fold case (the default collation, utf8mb4_0900_ai_ci, is case-insensitive); a string
+operand against an integer column (the `*_at` seconds columns) is cast to its leading number, so
+`created_at > "2026-01-01T00:00:00Z"` compares with 2026 and matches nearly every row; and a NULL
+column (the `State` of a legacy run row) satisfies no predicate at all, `NOT_EQUALS` included.
 """
 
 from __future__ import annotations
@@ -240,6 +243,8 @@ def matches(field_value: Callable[[str], object], buckets: dict | None, *, prefi
 
 
 def _compare(test: Callable[[object, object], bool], field: object, value: object) -> bool:
+    if field is None:
+        return False  # SQL: any comparison with NULL is unknown, so the row is not selected
     field = fold(field)
     if isinstance(value, list):
         value = [_coerce(fold(item), field) for item in value]
@@ -251,13 +256,20 @@ def _compare(test: Callable[[object, object], bool], field: object, value: objec
         return False
 
 
+_LEADING_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _coerce(value: object, field: object) -> object:
-    """MySQL compares a number column with a string operand numerically, and vice versa."""
+    """MySQL compares a number column with a string operand numerically (the string cast to
+    its leading number, 0 when it has none), and a string column with a number as a string."""
     if isinstance(field, int) and isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return value
+        return mysql_number(value)
     if isinstance(field, str) and isinstance(value, int):
         return str(value)
     return value
+
+
+def mysql_number(text: str) -> float:
+    """MySQL's implicit string-to-DOUBLE cast: `"2026-01-01T00:00:00Z"` is 2026, `"abc"` 0."""
+    match = _LEADING_NUMBER.match(text)
+    return float(match.group(0)) if match else 0.0

@@ -24,7 +24,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from . import backend, errors, experiments, pipelines, runs, uploads, url_packages
+from . import (
+    backend,
+    errors,
+    experiments,
+    pipelines,
+    recurring_runs,
+    runs,
+    uploads,
+    url_packages,
+)
 from .backend import Backend
 from .errors import ApiError, PlainError, Response, UploadError
 from .request import Request
@@ -67,8 +76,31 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("DELETE", f"{V2}/experiments/<experiment_id>", experiments.delete_experiment, GRPC),
     ("POST", f"{V2}/experiments/<experiment_id>:archive", experiments.archive_experiment, GRPC),
     ("POST", f"{V2}/experiments/<experiment_id>:unarchive", experiments.unarchive_experiment, GRPC),
+    ("GET", f"{V2}/runs", runs.list_runs, GRPC),
     ("POST", f"{V2}/runs", runs.create_run, GRPC),
     ("GET", f"{V2}/runs/<run_id>", runs.get_run, GRPC),
+    ("POST", f"{V2}/runs/<run_id>:terminate", runs.terminate_run, GRPC),
+    ("GET", f"{V2}/recurringruns", recurring_runs.list_recurring_runs, GRPC),
+    ("POST", f"{V2}/recurringruns", recurring_runs.create_recurring_run, GRPC),
+    ("GET", f"{V2}/recurringruns/<recurring_run_id>", recurring_runs.get_recurring_run, GRPC),
+    (
+        "DELETE",
+        f"{V2}/recurringruns/<recurring_run_id>",
+        recurring_runs.delete_recurring_run,
+        GRPC,
+    ),
+    (
+        "POST",
+        f"{V2}/recurringruns/<recurring_run_id>:enable",
+        recurring_runs.enable_recurring_run,
+        GRPC,
+    ),
+    (
+        "POST",
+        f"{V2}/recurringruns/<recurring_run_id>:disable",
+        recurring_runs.disable_recurring_run,
+        GRPC,
+    ),
 ]
 
 _SECRET_HEADERS = re.compile(r"authorization|cookie|token|secret|password", re.IGNORECASE)

@@ -28,12 +28,16 @@ MAX_PAGE_SIZE = 200
 class Listable:
     """What `list.Listable` tells the list machinery about one resource table."""
 
-    model_name: str  # table name, used as the column prefix
+    model_name: str  # table name, used as the column prefix ("" for runs: no prefix)
     type_name: str  # Go type name, quoted in error messages
     fields: dict[str, str]  # API field name -> model column
     supports_tags: bool = False
     default_sort: str = "CreatedAtInSec"
     key: str = "UUID"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.model_name}." if self.model_name else ""
 
 
 PIPELINES = Listable(
@@ -78,6 +82,43 @@ EXPERIMENTS = Listable(
         "description": "Description",
         "namespace": "Namespace",
         "storage_state": "StorageState",
+    },
+)
+# `model/run.go`: `GetModelName` is "" for runs, so their columns carry no prefix.
+RUNS = Listable(
+    "",
+    "Run",
+    {
+        "run_id": "UUID",
+        "id": "UUID",
+        "display_name": "DisplayName",
+        "name": "DisplayName",
+        "created_at": "CreatedAtInSec",
+        "finished_at": "FinishedAtInSec",
+        "description": "Description",
+        "scheduled_at": "ScheduledAtInSec",
+        "storage_state": "StorageState",
+        "status": "Conditions",
+        "namespace": "Namespace",
+        "experiment_id": "ExperimentUUID",
+        "state": "State",
+        "state_history": "StateHistory",
+        "runtime_details": "PipelineRuntimeManifest",
+        "recurring_run_id": "JobUUID",
+    },
+)
+# `model/job.go`: nothing else (no experiment, status or version) can be filtered on.
+RECURRING_RUNS = Listable(
+    "jobs",
+    "Job",
+    {
+        "id": "UUID",
+        "recurring_run_id": "UUID",
+        "name": "DisplayName",
+        "display_name": "DisplayName",
+        "created_at": "CreatedAtInSec",
+        "updated_at": "UpdatedAtInSec",
+        "description": "Description",
     },
 )
 
@@ -179,7 +220,7 @@ def _filter_buckets(listable: Listable, predicates: Sequence[Predicate]) -> dict
                 f"no support for filtering on unrecognized field {json.dumps(predicate.key)}"
             )
         bucket = buckets[FILTER_BUCKETS[predicate.operation]]
-        bucket.setdefault(f"{listable.model_name}.{column}", []).append(predicate.value)
+        bucket.setdefault(f"{listable.prefix}{column}", []).append(predicate.value)
     return buckets
 
 
@@ -209,10 +250,10 @@ def _next_token(listable: Listable, options: ListOptions, row: Row) -> str:
         "SortByFieldName": options.sort_field,
         "SortBySQLColumn": options.sort_field,
         "SortByFieldValue": row.field_value(options.sort_field),
-        "SortByFieldPrefix": f"{listable.model_name}.",
+        "SortByFieldPrefix": listable.prefix,
         "KeyFieldName": listable.key,
         "KeyFieldValue": row.field_value(listable.key),
-        "KeyFieldPrefix": f"{listable.model_name}.",
+        "KeyFieldPrefix": listable.prefix,
         "IsDesc": options.is_desc,
         "ModelName": listable.model_name,
         "Filter": options.filter,
@@ -240,7 +281,7 @@ def paginate(
     listable: Listable, rows: Sequence[Row], options: ListOptions
 ) -> tuple[list[Row], int, str]:
     """Filter, order and cut one page; returns (page, total_size, next_page_token)."""
-    prefix = f"{listable.model_name}."
+    prefix = listable.prefix
     matching = [
         row
         for row in rows
@@ -267,5 +308,8 @@ def paginate(
 
 
 def _sortable(value: object) -> tuple:
-    # Keep ints and strings from ever being compared with each other.
+    # Keep ints and strings from ever being compared with each other; NULL sorts first, as in
+    # MySQL.
+    if value is None:
+        return (-1, 0, "")
     return (0, value, "") if isinstance(value, int | float) else (1, 0, fold(str(value)))

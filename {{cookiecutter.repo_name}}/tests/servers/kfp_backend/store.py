@@ -1,4 +1,5 @@
-"""The server's state: pipelines, versions, experiments and runs, with the database's rules.
+"""The server's state: pipelines, versions, experiments, runs and recurring runs, with the
+database's rules.
 
 What the MySQL schema enforces on the real server is enforced here, under one lock:
 uniqueness of `(namespace, name)` for pipelines and experiments (archived experiments included)
@@ -7,42 +8,37 @@ does; versions deleted with their pipeline. Messages are the storage layer's own
 (`storage/*_store.go` at backend tag 2.17.0). Which checks run before a write, and the wrapping of
 the messages, belong to the handlers.
 
-`created_at` is whole seconds, as the server stores it. The clock never returns the same second
-twice: on a real server two creations in one second tie and list in UUID order, which would make
-"the latest version" random in tests that publish twice within a second.
+`created_at` is whole seconds from the server's `TickingClock` (clock.py), which tests can stop
+and move. Runs and recurring runs (`RunRecord`, `JobRecord`) are defined in run_records.py.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors
+from .clock import TickingClock
 from .filters import fold
+from .run_records import JobRecord, RunRecord
 from .spec import Template
+
+__all__ = [
+    "ExperimentRecord",
+    "JobRecord",
+    "PipelineRecord",
+    "RunRecord",
+    "Store",
+    "TickingClock",
+    "VersionRecord",
+]
 
 STORAGE_AVAILABLE = "AVAILABLE"
 DEFAULT_EXPERIMENT_NAME = "Default"
 DEFAULT_EXPERIMENT_DESCRIPTION = (
     "All runs created without specifying an experiment will be grouped here."
 )
-
-
-class TickingClock:
-    """Wall-clock seconds, but strictly increasing across calls (see the module docstring)."""
-
-    def __init__(self, wall: Callable[[], float] = time.time) -> None:
-        self._wall = wall
-        self._last = 0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        with self._lock:
-            self._last = max(int(self._wall()), self._last + 1)
-            return self._last
 
 
 @dataclass
@@ -115,32 +111,17 @@ class ExperimentRecord:
         }[column]
 
 
-@dataclass
-class RunRecord:
-    uuid: str
-    display_name: str
-    description: str
-    experiment_id: str
-    namespace: str
-    pipeline_id: str
-    pipeline_version_id: str
-    pipeline_spec: dict | None
-    runtime_config: dict | None
-    service_account: str
-    created_at: int
-    state: str = "PENDING"
-
-
 class Store:
     """All records, keyed by UUID. Every public method takes the lock."""
 
-    def __init__(self, clock: Callable[[], int] | None = None) -> None:
+    def __init__(self, clock: TickingClock | None = None) -> None:
         self.lock = threading.RLock()
         self.clock = clock or TickingClock()
         self.pipelines: dict[str, PipelineRecord] = {}
         self.versions: dict[str, VersionRecord] = {}
         self.experiments: dict[str, ExperimentRecord] = {}
         self.runs: dict[str, RunRecord] = {}
+        self.jobs: dict[str, JobRecord] = {}
         self.default_experiment_id = ""
 
     # -- pipelines -------------------------------------------------------------------------
@@ -287,9 +268,15 @@ class Store:
     # -- runs ------------------------------------------------------------------------------
 
     def insert_run(self, run: RunRecord) -> RunRecord:
+        """A new row stamped now: `scheduled_at` defaults to `created_at`, the history starts
+        with the row's state, and its experiment's `last_run_created_at` moves. Keeps a uuid
+        the caller derived (runs of recurring runs), else draws one."""
         with self.lock:
-            run.uuid = str(uuid.uuid4())
+            run.uuid = run.uuid or str(uuid.uuid4())
             run.created_at = self.clock()
+            run.scheduled_at = run.scheduled_at or run.created_at
+            if run.state is not None:
+                run.state_history = [(run.created_at, run.state)]
             self.runs[run.uuid] = run
             experiment = self.experiments.get(run.experiment_id)
             if experiment is not None:
@@ -301,3 +288,17 @@ class Store:
             if run_id not in self.runs:
                 raise errors.not_found("Run", run_id)
             return self.runs[run_id]
+
+    # -- recurring runs ("jobs") ----------------------------------------------------------
+
+    def insert_job(self, job: JobRecord) -> JobRecord:
+        with self.lock:
+            job.created_at = job.updated_at = self.clock()
+            self.jobs[job.uuid] = job
+            return job
+
+    def get_job(self, job_id: str) -> JobRecord:
+        with self.lock:
+            if job_id not in self.jobs:
+                raise errors.not_found("Job", job_id)
+            return self.jobs[job_id]

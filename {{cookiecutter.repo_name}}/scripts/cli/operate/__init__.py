@@ -1,0 +1,2 @@
+"""The commands that look after production once a merge has published: schedules, and later
+the run monitor, pull-request commands and cleanup."""

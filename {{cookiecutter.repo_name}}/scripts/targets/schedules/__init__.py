@@ -1,0 +1,2 @@
+"""Schedules as code: the manifests' ``schedules:`` as KFP recurring runs, pinned and swapped
+safely (model, resolve, plan, apply, report, sync; preview for the pull-request comment)."""
