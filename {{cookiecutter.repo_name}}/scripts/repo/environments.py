@@ -105,10 +105,6 @@ class Environment:
     image_registry: str | None = None
     polyaxon_host: str | None = None
     polyaxon_owner: str | None = None
-    # MLflow's tracking server (scripts/integrations/mlflow/). MLFLOW_TRACKING_URI overrides it
-    # there only: MLflow also takes "databricks" or "file:" URIs, so a value meant for another
-    # tool must not stop commands that have nothing to do with MLflow.
-    mlflow_tracking_uri: str | None = None
     # The KFP cluster's cron time zone (its cronScheduleTimezone): schedules' crons are read in it.
     timezone: str = "UTC"
     # The settings an environment variable gave (keys of OVERRIDES), so that a problem with one
