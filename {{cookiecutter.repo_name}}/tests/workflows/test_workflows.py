@@ -138,7 +138,8 @@ def test_schedules_run_after_a_successful_prod_publish_pinned_to_its_version(pus
     assert sync["env"]["COMPILED_SHA"] == expr("needs.compile.outputs.sha")
     dev = jobs["schedules-dev"]
     assert dev["if"] == "needs.changes.outputs.dev_schedules == 'true'"
-    assert jobs["changes"]["outputs"]["dev_schedules"] == expr("steps.dev-schedules.outputs.changes")
+    outputs = jobs["changes"]["outputs"]
+    assert outputs["dev_schedules"] == expr("steps.dev-schedules.outputs.changes")
 
 
 def test_polyaxon_token_only_when_polyaxon_is_included(pr, push):
@@ -202,7 +203,7 @@ def test_every_checkout_fetches_history_and_keeps_no_credentials(pr, push):
         for _, step in steps(workflow)
         if step.get("uses", "").startswith("actions/checkout@")
     ]
-    assert len(checkouts) == 12
+    assert len(checkouts) == 14
     for step in checkouts:
         assert step["with"]["fetch-depth"] == 0
         assert step["with"]["persist-credentials"] is False
