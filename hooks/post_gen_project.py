@@ -26,6 +26,12 @@ POLYAXON_PATHS = (
     "pipelines/price-suggestion/polyaxonfiles",
     "benchmarks/polyaxon_sync.py",
 )
+MLFLOW_PATHS = (
+    "scripts/integrations/mlflow",  # the integration, registered by its presence alone
+    "tests/integrations/mlflow",
+    "{package}/mlflow_tracking.py",
+    "pipelines/price-suggestion/_tracked_training.py",
+)
 EXAMPLE_PROJECT_PATHS = (
     "projects/price-suggestion.yml",
     "pipelines/price-suggestion",
@@ -79,6 +85,8 @@ def finish(root: Path, answers: dict) -> None:
     package = answers["package_name"]
     if not answers["include_polyaxon"]:
         remove_paths(root, POLYAXON_PATHS, package)
+    if not answers["include_mlflow"]:
+        remove_paths(root, MLFLOW_PATHS, package)
     if not answers["include_example_project"]:
         remove_paths(root, EXAMPLE_PROJECT_PATHS, package)
     write_answers(root, answers)

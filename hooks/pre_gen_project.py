@@ -176,6 +176,7 @@ def problems_by_answer(answers: dict) -> dict[str, str | None]:
         "kfp_prod_host": check_host("kfp_prod_host", answers["kfp_prod_host"]),
         "image_registry": check_image_registry(answers["image_registry"]),
         "include_polyaxon": check_flag("include_polyaxon", answers["include_polyaxon"]),
+        "include_mlflow": check_flag("include_mlflow", answers["include_mlflow"]),
         "include_example_project": check_flag(
             "include_example_project", answers["include_example_project"]
         ),

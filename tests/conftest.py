@@ -10,16 +10,19 @@ import pytest
 TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
 
-# Every meaningful combination of the options, with readable ids. The two booleans change
+# Every meaningful combination of the options, with readable ids. The three booleans change
 # which files exist; python_version changes rendered values only.
 COMBINATIONS = {
     "defaults": {},
     "polyaxon": {"include_polyaxon": True},
     "no-example": {"include_example_project": False},
     "polyaxon-no-example": {"include_polyaxon": True, "include_example_project": False},
+    "mlflow": {"include_mlflow": True},
+    "polyaxon-mlflow": {"include_polyaxon": True, "include_mlflow": True},
     "python-3.13": {"python_version": "3.13"},
     "everything-flipped": {
         "include_polyaxon": True,
+        "include_mlflow": True,
         "include_example_project": False,
         "python_version": "3.12",
         "project_name": "Zeta Forecasting",

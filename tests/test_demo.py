@@ -28,6 +28,12 @@ def test_demo_runs_the_ci_flow_end_to_end(tmp_path):
     assert "acme_components/data.py changed (imported by pipelines/price-suggestion/" in output
     compiled = json.loads((repo / "build" / "compile.json").read_text())
     assert [p["selector"] for p in compiled["pipelines"]] == ["price-suggestion/train_model"]
+    # ... and the diff shows what it does to that pipeline's compiled spec.
+    assert (
+        "price-suggestion/train_model: 1 task changed; command of split-dataset changed; "
+        "signature of split-dataset changed"
+    ) in output
+    assert "input seed: NUMBER_INTEGER = 42 -> NUMBER_INTEGER = 7" in output
 
     # The local run printed finite metrics.
     assert "evaluate-regression/metrics: rmse = " in output

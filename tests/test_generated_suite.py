@@ -38,12 +38,25 @@ def test_generated_test_suite_passes(cookies, name):
     assert result.returncode == 0, tail
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary
-    if os.environ.get("REQUIRE_DOCKER") == "1" and os.environ.get("REQUIRE_POLYAXON") == "1":
+    if all(os.environ.get(f"REQUIRE_{part}") == "1" for part in ("DOCKER", "POLYAXON", "MLFLOW")):
         # CI promises the real services: the only skips allowed are for parts this option
         # combination does not generate.
         skips = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
         unexpected = [line for line in skips if not line.endswith(OPTION_SKIP_REASONS)]
         assert unexpected == [], "\n".join(unexpected)
+
+
+@pytest.mark.slow
+def test_the_example_pipeline_logs_to_mlflow_when_generated_with_both(cookies):
+    """everything-flipped has MLflow but no example project, so its suite cannot run the
+    example pipeline's MLflow logging: here the two together, only the tests that need both."""
+    root = bake_ok(cookies, {"include_mlflow": True})
+    tests = ["tests/integrations/mlflow/test_tracking.py", "tests/test_price_suggestion.py"]
+    pytest_command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"]
+    result = run([*pytest_command, *tests], root)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    if os.environ.get("REQUIRE_MLFLOW") == "1":
+        assert "SKIPPED" not in result.stdout, result.stdout[-3000:]
 
 
 @pytest.mark.slow

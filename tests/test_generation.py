@@ -18,6 +18,7 @@ JINJA_LEFTOVER = re.compile(r"\{\{\s*cookiecutter\.|\{%-?\s*(if|for|endif|raw)\b
 def expected_files(context: dict) -> set[str]:
     """The generated file set for a combination, from tests/generated_files.txt."""
     polyaxon = context.get("include_polyaxon", False)
+    mlflow = context.get("include_mlflow", False)
     example = context.get("include_example_project", True)
     package = context.get("package_name", "acme_components")
     expected = set()
@@ -25,7 +26,11 @@ def expected_files(context: dict) -> set[str]:
         if not line.strip() or line.startswith("#"):
             continue
         path, *tags = line.split()
-        if ("polyaxon" in tags and not polyaxon) or ("example" in tags and not example):
+        if (
+            ("polyaxon" in tags and not polyaxon)
+            or ("mlflow" in tags and not mlflow)
+            or ("example" in tags and not example)
+        ):
             continue
         expected.add(path.format(package=package))
     return expected
@@ -82,6 +87,13 @@ def test_pyproject_structure(cookies, combination):
     }
     has_polyaxon = any(d.startswith("polyaxon") for d in dependencies)
     assert has_polyaxon == context.get("include_polyaxon", False)
+    mlflow = [d for d in dependencies if d.startswith("mlflow")]
+    if context.get("include_mlflow", False):
+        # the client only (the server has its own venv), pinned alike for KFP's pip installs
+        assert mlflow == ["mlflow-skinny==3.17.2"]
+        assert pyproject["tool"]["kfp-monorepo"]["mlflow-packages"] == mlflow
+    else:
+        assert mlflow == [] and "mlflow-packages" not in pyproject["tool"]["kfp-monorepo"]
     python = context.get("python_version", "3.11")
     assert pyproject["project"]["requires-python"] == f">={python}"
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + python.replace(".", "")
@@ -102,6 +114,10 @@ def test_environments_structure(cookies, combination):
     )
     for environment in environments.values():
         assert ("polyaxon_host" in environment) == context.get("include_polyaxon", False)
+        # MLflow's URIs are not asked for: written commented out, for the user to fill in
+        assert "mlflow_tracking_uri" not in environment
+    text = (root / "environments.yml").read_text("utf-8")
+    assert ("# mlflow_tracking_uri: " in text) == context.get("include_mlflow", False)
 
 
 def test_answers_are_recorded_for_cruft(cookies, combination):

@@ -23,6 +23,7 @@ DEFAULT_ANSWERS = {
     "kfp_prod_host": "https://kfp.example.com",
     "image_registry": "ghcr.io/acme/acme-ml-pipelines",
     "include_polyaxon": False,
+    "include_mlflow": False,
     "include_example_project": True,
 }
 
@@ -97,7 +98,8 @@ def test_option_path_lists_match_the_template():
     """Every path the hook prunes exists in the template, so a rename cannot silently leave
     an optional part behind."""
     template_dir = TEMPLATE / "{{cookiecutter.repo_name}}"
-    for relative in (*post_gen.POLYAXON_PATHS, *post_gen.EXAMPLE_PROJECT_PATHS):
+    paths = (*post_gen.POLYAXON_PATHS, *post_gen.MLFLOW_PATHS, *post_gen.EXAMPLE_PROJECT_PATHS)
+    for relative in paths:
         path = template_dir / relative.format(package="{{cookiecutter.package_name}}")
         assert path.exists(), f"hooks/post_gen_project.py prunes {relative}, which is gone"
 

@@ -29,7 +29,7 @@ NASTY_TITLES = {
 }
 
 
-PROMPT_COUNT = 11
+PROMPT_COUNT = 12
 
 
 def bake_typed(out_dir: Path, title: str) -> Path:

@@ -1,6 +1,6 @@
 """Bake the template into a folder: the developers' loop and the demo's first step.
 
-    python tools/bake.py OUT_DIR [--polyaxon] [--no-example] [--git]
+    python tools/bake.py OUT_DIR [--polyaxon] [--mlflow] [--no-example] [--git]
 
 Prints the path of the generated repository. With --git it also becomes a git repository
 with one commit on main (fixed author and date, so SHAs are reproducible).
@@ -60,11 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--polyaxon", action="store_true", help="include_polyaxon=true")
+    parser.add_argument("--mlflow", action="store_true", help="include_mlflow=true")
     parser.add_argument("--no-example", action="store_true", help="include_example_project=false")
     parser.add_argument("--git", action="store_true", help="make it a git repo with one commit")
     args = parser.parse_args(argv)
     context = {
         "include_polyaxon": args.polyaxon,
+        "include_mlflow": args.mlflow,
         "include_example_project": not args.no_example,
     }
     target = args.out_dir / "acme-ml-pipelines"

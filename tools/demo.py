@@ -3,9 +3,10 @@
 1. bake the template with its defaults into OUT_DIR/acme-ml-pipelines;
 2. make it a git repository with a first commit on main;
 3. on a branch, change shared code that some pipelines import;
-4. run the pull-request flow: validate, codeowners --check, changed, compile --changed,
-   a local run of the example pipeline, then publish to a KFP API test server started here
-   (dry run, real upload, and the same upload again to show it is idempotent).
+4. run the pull-request flow: validate, codeowners --check, changed, the diff of what the change
+   does to the compiled pipelines, compile --changed, a local run of the example pipeline, then
+   publish to a KFP API test server started here (dry run, real upload, and the same upload
+   again to show it is idempotent).
 
 Every step is the same `python -m scripts ...` command CI runs; the output says where the
 results are.
@@ -14,11 +15,10 @@ results are.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,6 +29,8 @@ SHARED_MODULE = "acme_components/data.py"
 SHARED_CHANGE = (
     "\n\n# Demo change on a branch: shared code, so exactly its importers are affected.\n"
 )
+# ... and a real one: the default seed of split_dataset, which the diff then shows.
+SHARED_EDIT = ("    seed: int = 42,\n", "    seed: int = 7,\n")
 
 
 def banner(text: str) -> None:
@@ -44,46 +46,42 @@ def scripts(repo: Path, *args: str, env: dict[str, str] | None = None, check: bo
     return result.returncode
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def kfp_test_server(repo: Path):
-    """The generated repo's KFP API test server, in its own process on 127.0.0.1."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.servers.kfp_api", "--port", str(port)],
-        cwd=repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    """The generated repo's KFP API test server, in this process on 127.0.0.1, so the demo can
+    move its clock and report run states as KFP's controller and Argo would on a cluster."""
+    sys.path.insert(0, str(repo))
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(
-                        f"demo: KFP test server did not start: {process.stderr.read()}"
-                    ) from None
-                time.sleep(0.1)
-        yield url
+        from tests.servers.kfp_api import KfpApiServer
+
+        server = KfpApiServer().start()
+        try:
+            yield server
+        finally:
+            server.stop()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        sys.path.remove(str(repo))
+
+
+def night_with_trouble(server) -> str:
+    """Tomorrow at 03:00 UTC the nightly run starts and fails; the night after, nothing starts
+    (say the controller was down). Returns the moment to check at, ISO 8601."""
+    tomorrow = datetime.now(UTC).replace(hour=3, minute=0, second=5, microsecond=0)
+    tomorrow += timedelta(days=1)
+    for run in server.advance_to(tomorrow):
+        server.set_run_state(run.uuid, "FAILED")
+    check_at = tomorrow + timedelta(days=1, hours=2)
+    server.clock.set(check_at)
+    return check_at.isoformat()
 
 
 def make_branch_with_shared_change(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", BRANCH)
-    with open(repo / SHARED_MODULE, "a", encoding="utf-8") as module:
-        module.write(SHARED_CHANGE)
+    module = repo / SHARED_MODULE
+    text = module.read_text(encoding="utf-8")
+    if text.count(SHARED_EDIT[0]) != 1:
+        raise SystemExit(f"demo: {SHARED_MODULE} no longer has {SHARED_EDIT[0].strip()!r}")
+    module.write_text(text.replace(*SHARED_EDIT) + SHARED_CHANGE, encoding="utf-8")
     git(repo, "commit", "-q", "-am", f"Change shared code in {SHARED_MODULE}")
 
 
@@ -108,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     banner("What does the change affect?")
     scripts(repo, "changed", "--base", "main")
 
+    banner("What does it do to the compiled pipelines? (the PR comment shows this, drawn too)")
+    scripts(repo, "diff", "--base", "main")
+
     banner("Compile the affected pipelines")
     scripts(repo, "compile", "--changed", "--base", "main")
     print(f"compiled specs: {repo / 'build' / 'pipelines'}; index: {repo / 'build/compile.json'}")
@@ -115,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     banner("Run the example training pipeline locally with kfp.local")
     scripts(repo, "run", "price-suggestion/train_model", "--local")
 
-    with kfp_test_server(repo) as url:
+    with kfp_test_server(repo) as server:
+        url = server.url
         env = {"KFP_HOST": url, **GIT_IDENTITY}
         banner(f"Publish to dev (a KFP API test server at {url})")
         scripts(repo, "publish", "--env", "dev", "--dry-run", env=env)
@@ -129,6 +131,21 @@ def main(argv: list[str] | None = None) -> int:
         scripts(repo, "schedules", "--env", "prod", env=env)
         banner("Schedules: sync again: nothing changed, so no write request")
         scripts(repo, "schedules", "--env", "prod", env=env)
+        banner("Monitor: the next night's run fails, and the night after nothing starts")
+        check_at = night_with_trouble(server)
+        print("(the test server's clock and runs moved as KFP and Argo would move them)")
+        scripts(
+            repo,
+            "monitor",
+            "--env",
+            "prod",
+            "--since",
+            "2d",
+            "--until",
+            check_at,
+            "--dry-run",
+            env=env,
+        )
 
     banner("Done")
     print(

@@ -30,7 +30,7 @@ def template_source(relative: Path, package: str) -> Path:
 def main() -> int:
     ruff = str(Path(sys.executable).with_name("ruff"))
     with tempfile.TemporaryDirectory() as tmp:
-        repo = bake(Path(tmp), {"include_polyaxon": True})
+        repo = bake(Path(tmp), {"include_polyaxon": True, "include_mlflow": True})
         package = "acme_components"
         before = {path: path.read_bytes() for path in repo.rglob("*.py")}
         subprocess.run([ruff, "check", "--fix", "--quiet", "."], cwd=repo, check=False)

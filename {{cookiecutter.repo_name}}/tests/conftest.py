@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.helpers.docker_services",
     "tests.servers.fixtures",
     "tests.servers.github_fixtures",
+    "tests.servers.slack_fixtures",
 ]

@@ -61,7 +61,8 @@ def test_the_pipeline_compiles(tmp_path, pipeline):
     (selected,) = repo.select([f"{PROJECT}/{pipeline}"])
     result = compile_one(repo.root, tmp_path, selected)
     assert isinstance(result, CompiledPipeline), result
-    spec = yaml.safe_load((tmp_path / result.output).read_text(encoding="utf-8"))
+    # The first document is the pipeline spec; a kfp-kubernetes platform spec may follow.
+    spec = next(yaml.safe_load_all((tmp_path / result.output).read_text(encoding="utf-8")))
     assert spec["pipelineInfo"]["name"] == f"{PROJECT}-{pipeline.replace('_', '-')}"
     assert spec["root"]["dag"]["tasks"]
 
@@ -76,8 +77,10 @@ def test_train_model_runs_every_step_locally(trained):
         "train-linear-regression",
         "evaluate-regression",
         "metric-gate",
+        "notify-slack-on-exit",  # the exit handler: runs last, posts nothing unless asked
     ]
     assert {task["status"] for task in document["tasks"]} == {"success"}
+    assert document["tasks"][-1]["parameters"] == {"Output": "disabled"}
 
 
 def test_train_model_reports_finite_metrics_that_pass_its_gate(trained):
@@ -99,7 +102,7 @@ def test_train_model_writes_its_outputs_under_build_local(trained):
     model_uri = document["tasks"][3]["artifacts"]["model"]["uri"]
     model = json.loads(Path(model_uri).read_text(encoding="utf-8"))
     assert model["target"] == "price" and len(model["weights"]) > 0
-    assert (root / document["log"]).read_text(encoding="utf-8").count("Executing task") == 6
+    assert (root / document["log"]).read_text(encoding="utf-8").count("Executing task") == 7
 
 
 def test_batch_predict_prices_new_listings_with_the_trained_model(trained):

@@ -1,4 +1,5 @@
-"""``comment``: post (or update) the one sticky PR comment with a publish summary."""
+"""``comment``: post (or update) the one sticky PR comment with a publish summary (and the
+pipelines' review diff, ``--diff``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from scripts.core.errors import ConfigError, Problem, UsageError
 
 HELP = (
     "post the publish summary (publish --summary-json) as one sticky pull-request comment, "
-    "updated in place on later pushes (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)"
+    "updated in place on later pushes (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL), with "
+    "the pipelines' diff (diff --format json) when given"
 )
 
 
@@ -22,6 +24,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         metavar="FILE",
         help="the JSON that `publish --summary-json FILE` wrote",
+    )
+    parser.add_argument(
+        "--diff",
+        type=Path,
+        metavar="FILE",
+        help="add the pipelines' diff that `diff --format json --output FILE` wrote",
+    )
+    parser.add_argument(
+        "--schedules",
+        type=Path,
+        metavar="FILE",
+        help="add 'Schedules on merge': what `schedules --preview BASE --summary-json FILE` "
+        "found the merge would change",
     )
     parser.add_argument(
         "--repo-slug",
@@ -59,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--pr must be a pull request number, got {args.pr}")
     actions = ActionsContext.from_environ()
     report = comment.load_summary(args.summary)
-    body = comment.render_comment(report, run_url=actions.run_url())
+    review = comment.load_review(args.diff) if args.diff else None
+    sections = _schedules_section(args.schedules) if args.schedules else ()
+    body = comment.render_comment(
+        report, run_url=actions.run_url(), review=review, sections=sections
+    )
     if args.dry_run:
         print(body, end="")
         return 0
@@ -81,3 +100,26 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{result.action} comment {result.url}")
     return 0
+
+
+def _schedules_section(path: Path) -> tuple:
+    """The preview as the comment's "Schedules on merge" section; none when the merge changes
+    no schedule. A missing or unreadable file is one configuration error."""
+    import json
+
+    from scripts.core.report import Document
+    from scripts.targets.schedules.report import ScheduleReport
+
+    try:
+        report = ScheduleReport.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ConfigError(
+            "no such file — write it with `schedules --preview BASE --summary-json FILE`",
+            path=str(path),
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"not a schedules summary ({error})", path=str(path)) from None
+    if not report.rows:
+        return ()
+    blocks = report.document().blocks
+    return (Document(f"Schedules on merge ({report.environment})", blocks),)

@@ -129,3 +129,15 @@ def triggers(cron: str, timezone: str, after: datetime) -> Iterator[datetime]:
 
 def next_trigger(cron: str, timezone: str, after: datetime) -> datetime:
     return next(triggers(cron, timezone, after))
+
+
+def previous_triggers(cron: str, timezone: str, before: datetime) -> Iterator[datetime]:
+    """The trigger times of ``cron`` at or before ``before``, newest first, forever."""
+    from croniter import croniter
+
+    start = before.astimezone(ZoneInfo(timezone))
+    iterator = croniter(standard_cron(cron), start)
+    if croniter.match(standard_cron(cron), start):
+        yield start
+    while True:
+        yield iterator.get_prev(datetime)

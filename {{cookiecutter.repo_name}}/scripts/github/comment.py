@@ -9,10 +9,13 @@ is the hidden marker ``sticky_comment.py`` finds the comment by.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scripts.build.diff.markdown import fit_review
+from scripts.build.diff.model import SCHEMA as REVIEW_SCHEMA
+from scripts.build.diff.report import DiffReport
 from scripts.core.errors import ConfigError
 from scripts.core.report import (
     Code,
@@ -23,12 +26,14 @@ from scripts.core.report import (
     inline_markdown,
     joined,
     markdown_block,
+    render_markdown,
 )
 from scripts.targets.publish.report import SUMMARY_SCHEMA, PublishReport
 
 MARKER = "<!-- kfp-monorepo:publish-summary -->"
 MAX_COMMENT_CHARS = 65536  # GitHub's limit on a comment body
 MAX_MESSAGE_CHARS = 600  # one failure's message in the comment; the job log has all of it
+MIN_REVIEW_CHARS = 2000  # the diff's room at least: a heading, summary lines, the cut note
 
 
 def load_summary(path: Path) -> PublishReport:
@@ -57,6 +62,30 @@ def load_summary(path: Path) -> PublishReport:
             f"not a publish summary this tooling wrote ({type(error).__name__}: {error}) — "
             "write it with `publish --summary-json FILE`",
             path=path,
+        ) from None
+
+
+def load_review(path: Path) -> DiffReport:
+    """The diff ``diff --format json --output FILE`` wrote; anything else is one error."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "no such file — write it first with `diff --format json --output FILE`", path=path
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ConfigError(f"not a JSON pipeline diff ({error})", path=path) from None
+    if not isinstance(document, dict) or document.get("schema") != REVIEW_SCHEMA:
+        raise ConfigError(
+            f"not a pipeline diff of schema {REVIEW_SCHEMA} — write it with "
+            "`diff --format json --output FILE` from this repository's scripts",
+            path=path,
+        )
+    try:
+        return DiffReport.from_json(document)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ConfigError(
+            f"not a pipeline diff this tooling wrote ({type(error).__name__}: {error})", path=path
         ) from None
 
 
@@ -102,16 +131,27 @@ def render_comment(
     *,
     run_url: str | None = None,
     max_chars: int = MAX_COMMENT_CHARS,
+    review: DiffReport | None = None,
+    sections: Sequence[Document] = (),
 ) -> str:
     """The comment's Markdown for a report (or its summary JSON); the marker first. Always
-    within GitHub's limit (a longer body is refused, and the PR would get no comment at all):
-    the pipeline table is cut first, then the list of failures, each cut saying how many more
-    the workflow run's summary has."""
+    within GitHub's limit (a longer body is refused, and the PR would get no comment at all).
+
+    ``review`` adds the pipelines' diff (``diff --format json``), ``sections`` more sections
+    drawn as they are (e.g. the schedules a merge would change), both after the publish result.
+    The diff gets the room the rest leaves: its pictures go first, then its details
+    (``scripts/build/diff/markdown.py``); then the pipeline table is cut, then the list of
+    failures, each cut saying how many more the workflow run's summary has."""
     report = summary if isinstance(summary, PublishReport) else PublishReport.from_json(summary)
     failures = _failures(report)
+    extra = "".join(render_markdown(section) + "\n" for section in sections)
+    if review is not None:
+        rest = _render(report, len(report.pipelines), failures, len(failures), run_url, extra)
+        room = max_chars - len(rest) - 1
+        extra = fit_review(review, max(room, MIN_REVIEW_CHARS)) + "\n" + extra
 
     def body(shown: int, shown_failures: int) -> str:
-        return _render(report, shown, failures, shown_failures, run_url)
+        return _render(report, shown, failures, shown_failures, run_url, extra)
 
     total = len(report.pipelines)
     shown = _most_that_fit(total, lambda n: len(body(n, len(failures))) <= max_chars)
@@ -172,7 +212,9 @@ def _document(report: PublishReport, shown: int) -> Document:
     return Document(("KFP ", Code(report.environment), f": {verdict}{dry}"), tuple(blocks))
 
 
-def _render(report: PublishReport, shown: int, failures, shown_failures: int, run_url) -> str:
+def _render(
+    report: PublishReport, shown: int, failures, shown_failures: int, run_url, extra: str = ""
+) -> str:
     document = _document(report, shown)
     lines = [MARKER, f"### {inline_markdown(document.heading)}", ""]
     for block in document.blocks:
@@ -183,6 +225,8 @@ def _render(report: PublishReport, shown: int, failures, shown_failures: int, ru
             more = len(failures) - shown_failures
             lines.append(f"- … and {more} more failure(s): see the workflow run's summary.")
         lines.append("")
+    if extra:
+        lines.append(extra)
     # Not "every push": a push that affects nothing publishes nothing and leaves this as it is.
     where = f"[this workflow run]({run_url})" if run_url else "the pull-request workflow"
     lines.append(

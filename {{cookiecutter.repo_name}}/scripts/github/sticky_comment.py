@@ -73,7 +73,7 @@ def post_sticky_comment(
     where = f"{repo_slug}#{pr_number} on {api_url}"
     # PyGithub logs each 403 (such as /user for GITHUB_TOKEN) at INFO; we report outcomes.
     logging.getLogger("github").setLevel(logging.WARNING)
-    client = _client(token, api_url)
+    client = github_client(token, api_url)
     try:
         return _create_or_update(client, body=body, pr_number=pr_number, repo_slug=repo_slug)
     except GithubException as error:
@@ -87,7 +87,7 @@ def post_sticky_comment(
         client.close()
 
 
-def _client(token: str, api_url: str) -> Any:
+def github_client(token: str, api_url: str) -> Any:
     """A PyGithub client that retries transient failures, so a passing outage does not fail
     the job."""
     from github import Auth, Github, GithubRetry

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scripts.core.cron import timezone_problem
+from scripts.core.cron import cron_problem, timezone_problem
 from scripts.core.errors import ConfigError, Problem
 from scripts.core.yaml_io import YamlError, load_yaml_mapping
 
@@ -105,8 +105,14 @@ class Environment:
     image_registry: str | None = None
     polyaxon_host: str | None = None
     polyaxon_owner: str | None = None
+    # MLflow's tracking server (scripts/integrations/mlflow/). MLFLOW_TRACKING_URI overrides it
+    # there only: MLflow also takes "databricks" or "file:" URIs, so a value meant for another
+    # tool must not stop commands that have nothing to do with MLflow.
+    mlflow_tracking_uri: str | None = None
     # The KFP cluster's cron time zone (its cronScheduleTimezone): schedules' crons are read in it.
     timezone: str = "UTC"
+    # When monitor.yml checks this environment (UTC, as GitHub runs schedules): --since auto.
+    monitor_cron: str | None = None
     # The settings an environment variable gave (keys of OVERRIDES), so that a problem with one
     # of them is blamed on the variable and not on environments.yml.
     from_variables: frozenset[str] = frozenset()
@@ -192,14 +198,19 @@ def environments_problems(root: Path) -> list[Problem]:
 
 
 def _timezone_problems(document) -> list[Problem]:
-    """A ``timezone`` the schema lets through (any text) but that names no IANA zone."""
+    """A ``timezone`` that names no IANA zone, a ``monitor_cron`` that is no cron (the schema
+    lets any text through)."""
     environments = document.value.get("environments")
     problems = []
     for name, settings in (environments or {}).items() if isinstance(environments, dict) else ():
-        zone = settings.get("timezone") if isinstance(settings, dict) else None
+        settings = settings if isinstance(settings, dict) else {}
+        zone, monitor_cron = settings.get("timezone"), settings.get("monitor_cron")
         if isinstance(zone, str) and (message := timezone_problem(zone)):
             line = document.line_of(("environments", name, "timezone"))
             problems.append(Problem(ENVIRONMENTS_FILE, line, message))
+        if isinstance(monitor_cron, str) and (message := cron_problem(monitor_cron)):
+            line = document.line_of(("environments", name, "monitor_cron"))
+            problems.append(Problem(ENVIRONMENTS_FILE, line, f"monitor_cron: {message}"))
     return problems
 
 

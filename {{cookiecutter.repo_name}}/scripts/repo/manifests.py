@@ -35,7 +35,14 @@ from scripts.core.naming import (
 from scripts.core.yaml_io import YamlDocument, YamlError, load_yaml_mapping
 from scripts.repo.environments import ENVIRONMENTS_FILE, environment_names
 from scripts.repo.model import Repo
-from scripts.repo.schedules import Schedule, schedule_problems, schedules_from_document
+from scripts.repo.schedules import (
+    Notify,
+    Schedule,
+    notify_from_document,
+    schedule_problems,
+    schedules_from_document,
+    webhook_secret_problems,
+)
 
 SCHEMA = "project.schema.json"
 
@@ -59,6 +66,7 @@ class Project:
     components: tuple[str, ...] = ()  # components/<name>/ folders the project owns
     polyaxon: dict[str, Any] | None = field(default=None, hash=False, compare=False)
     schedules: tuple[Schedule, ...] = ()
+    notify: Notify = field(default_factory=Notify)
     manifest_path: str = ""  # repo-relative, e.g. "projects/price-suggestion.yml"
 
     @property
@@ -133,6 +141,7 @@ def project_from_document(document: YamlDocument, *, stem: str) -> Project:
         components=tuple(components),
         polyaxon=dict(polyaxon) if polyaxon is not None else None,
         schedules=schedules_from_document(document, name),
+        notify=notify_from_document(document),
         manifest_path=document.path,
     )
 
@@ -247,7 +256,7 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
     pipeline_dirs = {folder.name for folder in repo.pipeline_dirs()}
     components = set(repo.component_names())
     environments = environment_names(repo.root)
-    pipelines_of = _pipelines_by_project(repo)
+    pipelines_of = repo.pipeline_names_by_project()
     owner_of: dict[str, tuple[str, str]] = {}
     for stem, document in sorted(by_stem.items()):
         if PROJECT_NAME.match(stem) and stem not in pipeline_dirs:
@@ -263,15 +272,8 @@ def cross_check_problems(repo: Repo, documents: list[YamlDocument]) -> list[Prob
         problems += _namespace_problems(document, environments)
         problems += schedule_problems(
             document, pipelines=pipelines_of.get(stem, []), environments=environments
-        )
+        ) + webhook_secret_problems(repo.root, document)
     return problems
-
-
-def _pipelines_by_project(repo: Repo) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for pipeline in repo.pipelines():
-        found.setdefault(pipeline.project, []).append(pipeline.name)
-    return found
 
 
 def _by_stem(documents: list[YamlDocument]) -> tuple[dict[str, YamlDocument], list[Problem]]:

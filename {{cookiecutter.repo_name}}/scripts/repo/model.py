@@ -165,6 +165,12 @@ class Repo:
                     found.append(pipeline)
         return sorted(found)
 
+    def pipeline_names_by_project(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for pipeline in self.pipelines():
+            found.setdefault(pipeline.project, []).append(pipeline.name)
+        return found
+
     def component_dirs(self) -> list[Path]:
         """Folders under components/ that hold a component.yaml, sorted."""
         if not self.components_dir.is_dir():

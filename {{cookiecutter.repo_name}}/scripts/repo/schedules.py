@@ -9,17 +9,39 @@ that check lives in ``scripts/build/schedule_inputs.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from scripts.core.cron import cron_problem
+from scripts.core.durations import parse_duration
 from scripts.core.errors import Problem
 from scripts.core.naming import collation_key, repeated_name_message
 from scripts.core.yaml_io import YamlDocument
 
 DEFAULT_ENVIRONMENTS = ("prod",)
 MAX_CONCURRENCY = 10  # KFP refuses anything outside 1..10
+# A trigger with no run this long after it is "missed" when the schedule's slo does not say.
+DEFAULT_START_WITHIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Slo:
+    """What the monitor holds a schedule's runs to."""
+
+    max_duration: timedelta | None = None  # a run going, or finished, past this is a breach
+    start_within: timedelta = DEFAULT_START_WITHIN  # later than this after a trigger: missed
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Where a project hears of its schedules' breaches (the manifest's ``notify:``)."""
+
+    github_issue: bool = True
+    slack_webhook_secret: str | None = None  # the variable (a CI secret) holding the webhook URL
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,7 @@ class Schedule:
     enabled: bool = True
     max_concurrency: int = 1
     catchup: bool = False
+    slo: Slo = Slo()
     manifest_path: str = ""
     line: int | None = None
 
@@ -76,6 +99,7 @@ def schedules_from_document(document: YamlDocument, project: str) -> tuple[Sched
                 enabled=item.get("enabled", True) is not False,
                 max_concurrency=_int(item.get("max_concurrency"), 1),
                 catchup=item.get("catchup", False) is True,
+                slo=_slo(item.get("slo")),
                 manifest_path=document.path,
                 line=document.line_of(("schedules", index)),
             )
@@ -152,6 +176,51 @@ def _environment_problems(
             )
             problems.append(Problem(document.path, line, message))
     return problems
+
+
+def _slo(value: Any) -> Slo:
+    """The schedule's ``slo:``; a value that is no duration is left at its default here (the
+    schema reports it)."""
+    value = value if isinstance(value, dict) else {}
+    durations = {}
+    for key in ("max_duration", "start_within"):
+        try:
+            durations[key] = parse_duration(value[key])
+        except (KeyError, ValueError):
+            continue
+    return Slo(**durations)
+
+
+def notify_from_document(document: YamlDocument) -> Notify:
+    value = document.value.get("notify")
+    value = value if isinstance(value, dict) else {}
+    secret = value.get("slack_webhook_secret")
+    return Notify(
+        github_issue=value.get("github_issue", True) is not False,
+        slack_webhook_secret=secret if isinstance(secret, str) and secret else None,
+    )
+
+
+MONITOR_WORKFLOW = ".github/workflows/monitor.yml"
+
+
+def webhook_secret_problems(root: Path, document: YamlDocument) -> list[Problem]:
+    """A ``notify.slack_webhook_secret`` the monitor workflow does not map from the secret of
+    that name: the monitor would find the variable unset and tell nobody."""
+    secret = notify_from_document(document).slack_webhook_secret
+    workflow = root / MONITOR_WORKFLOW
+    if secret is None or not workflow.is_file():
+        return []
+    mapping = re.compile(rf"^\s+{secret}:\s*\$\{{\{{\s*secrets\.{secret}\s*\}}\}}\s*$", re.M)
+    if mapping.search(workflow.read_text("utf-8")):
+        return []
+    line = document.line_of(("notify", "slack_webhook_secret"))
+    message = (
+        f"notify.slack_webhook_secret {secret} is not passed to the monitor — add "
+        f"`{secret}: ${{{{ secrets.{secret} }}}}` to the env of the monitor step in "
+        f"{MONITOR_WORKFLOW}, and the secret to the prod Environment"
+    )
+    return [Problem(document.path, line, message)]
 
 
 def _entries(document: YamlDocument) -> list[dict[str, Any]]:

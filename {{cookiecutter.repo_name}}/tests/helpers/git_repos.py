@@ -75,7 +75,7 @@ class GitRepo:
 
 # Left out of a copy of the repo: what git ignores at its root (the build output, virtual
 # environments), and caches anywhere. Only the root's build/: scripts/build/ is source.
-ROOT_ONLY = frozenset({".git", ".venv", ".venv-polyaxon", "build"})
+ROOT_ONLY = frozenset({".git", ".venv", ".venv-polyaxon", ".venv-mlflow", "build"})
 ANYWHERE = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache"})
 
 

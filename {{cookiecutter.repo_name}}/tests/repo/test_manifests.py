@@ -263,8 +263,8 @@ SCHEMA_CASES = {
         VALID_MANIFEST + "ownrs: []\n",
         [
             "projects/demo.yml:11: unknown key 'ownrs' — did you mean 'owners'? Allowed keys: "
-            "components, description, experiments, kind, name, namespaces, owners, polyaxon, "
-            "schedules"
+            "components, description, experiments, kind, name, namespaces, notify, owners, "
+            "polyaxon, schedules"
         ],
     ),
     "description must be text": (

@@ -180,3 +180,65 @@ def test_validate_counts_the_schedules_it_checked(mini, capsys):
     mini.project("demo", VALID_MANIFEST + SCHEDULE)
     assert main(["--repo", str(mini.root), "validate"]) == 0
     assert "1 schedule(s)" in capsys.readouterr().out
+
+
+def mapped(name: str) -> str:
+    """How a workflow's env maps the secret ``name`` to the variable of that name (built
+    without two braces in a row: this file passes through the template engine)."""
+    return f"{name}: $" + "{" + "{" + f" secrets.{name} " + "}" + "}"
+
+
+def test_slo_and_notify_are_read(mini):
+    manifest = (
+        VALID_MANIFEST
+        + SCHEDULE
+        + (
+            "    slo: {max_duration: 1h30m, start_within: 10m}\n"
+            "notify: {github_issue: false, slack_webhook_secret: SLACK_DEMO}\n"
+        )
+    )
+    mini.write(".github/workflows/monitor.yml", f"    env:\n      {mapped('SLACK_DEMO')}\n")
+    assert problems_of(mini, manifest[len(VALID_MANIFEST) :]) == []
+    project = load_project(Repo(mini.root), "demo")
+    (schedule,) = project.schedules
+    assert (
+        schedule.slo.max_duration.total_seconds(),
+        schedule.slo.start_within.total_seconds(),
+    ) == (
+        5400.0,
+        600.0,
+    )
+    assert (project.notify.github_issue, project.notify.slack_webhook_secret) == (
+        False,
+        "SLACK_DEMO",
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "    slo: {max_duration: 2 hours}\n",
+            "projects/demo.yml:16: schedules[0].slo.max_duration",
+        ),
+        ("    slo: {start_within: 0.5h}\n", "projects/demo.yml:16: schedules[0].slo.start_within"),
+        ("    slo: {deadline: 2h}\n", "projects/demo.yml:16: unknown key 'deadline'"),
+        (
+            "notify: {slack_webhook_secret: https://hooks.slack.com/x}\n",
+            "projects/demo.yml:16: notify.slack_webhook_secret",
+        ),
+    ],
+)
+def test_slo_and_notify_rules(mini, extra, expected):
+    problems = problems_of(mini, SCHEDULE + extra)
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_a_webhook_secret_the_monitor_workflow_does_not_pass_is_a_problem(mini):
+    mini.write(".github/workflows/monitor.yml", f"    env:\n      {mapped('OTHER')}\n")
+    problems = problems_of(mini, SCHEDULE + "notify: {slack_webhook_secret: SLACK_DEMO}\n")
+    assert problems == [
+        "projects/demo.yml:16: notify.slack_webhook_secret SLACK_DEMO is not passed to the monitor "
+        f"— add `{mapped('SLACK_DEMO')}` to the env of the monitor step in "
+        ".github/workflows/monitor.yml, and the secret to the prod Environment"
+    ]

@@ -189,7 +189,8 @@ def test_every_problem_of_every_file_in_one_run(mini, capsys):
         "environments.yml:2: environments.dev: missing key 'kfp_host' — add it: write the KFP "
         "API address as an http(s) URL, e.g. https://kfp.example.com",
         "environments.yml:3: unknown key 'namspace' — did you mean 'namespace'? Allowed keys: "
-        "image_registry, kfp_host, namespace, polyaxon_host, polyaxon_owner, timezone",
+        "image_registry, kfp_host, mlflow_tracking_uri, monitor_cron, namespace, polyaxon_host, "
+        "polyaxon_owner, timezone",
         "projects/demo.yml:1: kind must be 'Project', not 'Projet' — always the word Project: "
         "write `kind: Project`",
         "projects/other.yml:11: unknown key 'colour' — remove it; allowed keys: components, "

@@ -1,4 +1,4 @@
-"""What the KFP and GitHub API test servers share: the HTTP plumbing around their own logic.
+"""What the test servers (KFP, GitHub, Slack) share: the HTTP plumbing around their own logic.
 
 Each server decides what to answer; this module runs it on 127.0.0.1 in a daemon thread
 (``BackgroundServer``: start/stop, a context manager, its URL), moves bytes between the socket

@@ -55,3 +55,30 @@ def test_a_changed_pipeline_re_pins_its_schedules(pipeline_repo):
         "alpha/hourly": ("replace", ["version"]),
         "alpha/weekly": ("replace", ["version"]),
     }
+
+
+def test_the_preview_reaches_the_pr_comment_through_its_summary_file(
+    pipeline_repo, tmp_path, capsys
+):
+    from scripts.cli import main as cli
+    from scripts.targets.publish.report import PublishReport
+
+    pipeline_repo.write("projects/alpha.yml", manifest("alpha", ["Default"]))
+    pipeline_repo.commit("no schedules yet")
+    pipeline_repo.git("checkout", "-q", "-b", "feature")
+    pipeline_repo.write("projects/alpha.yml", manifest("alpha", ["Default"]) + SCHEDULES)
+    pipeline_repo.commit("schedules")
+    preview = tmp_path / "schedules.json"
+    root = str(pipeline_repo.path)
+    assert cli.main(["schedules", "--repo", root, "--env", "prod", "--preview", "main",
+                     "--summary-json", str(preview)]) == 0
+    summary = tmp_path / "publish.json"
+    report = PublishReport("dev", "https://kfp.dev", "feature-1a2b3c4d", False, [], [])
+    summary.write_text(__import__("json").dumps(report.to_json()), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["comment", "--repo", root, "--pr", "7", "--summary", str(summary),
+                     "--schedules", str(preview), "--dry-run"]) == 0
+    body = capsys.readouterr().out
+    assert "Schedules on merge (prod)" in body
+    assert "`alpha/nightly`" in body and "create (planned)" in body
+    assert "`0 3 * * *` (UTC)" in body

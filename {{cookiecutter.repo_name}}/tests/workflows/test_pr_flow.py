@@ -49,6 +49,10 @@ JOB_ORDER = (
 )
 
 
+# Steps that run the test suite, or install a service it starts.
+SUITE_WORDS = ("pytest", "polyaxon-sandbox", "mlflow-server")
+
+
 def steps_to_skip() -> tuple[str, ...]:
     """`checks` runs validate and codeowners --check here; its lint step is the template's ruff
     test on every combination, and the steps that run the test suite (or install the services
@@ -58,7 +62,7 @@ def steps_to_skip() -> tuple[str, ...]:
         step["name"]
         for job in workflow["jobs"].values()
         for step in job["steps"]
-        if "pytest" in step.get("run", "") or "polyaxon-sandbox" in step.get("run", "")
+        if any(word in step.get("run", "") for word in SUITE_WORDS)
     ]
     return ("Install", "Lint", *suite)
 
@@ -220,6 +224,11 @@ def test_pull_request_flow_publishes_the_head_version_and_comments_once(
     link = f"{kfp.url}/#/pipelines/details/{pipeline.uuid}/version/{kfp.versions[0].uuid}"
     assert f"| `shop/train_model` | created | `{version}` | [open]({link}) |" in posted["body"]
     assert "actions/runs/1" in posted["body"]
+    # The compile job's diff against the base, carried to the comment in the build artifact.
+    assert (
+        "<details><summary><b>shop/train_model</b>: default of <code>message</code> "
+        "<code>shop train</code> -&gt; <code>shop tuned</code></summary>"
+    ) in posted["body"]
 
     # The next push updates the same comment with the new version.
     second = pull_request.push("shop tuned again")

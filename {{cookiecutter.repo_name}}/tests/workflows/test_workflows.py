@@ -148,6 +148,24 @@ def test_polyaxon_token_only_when_polyaxon_is_included(pr, push):
         assert ("POLYAXON_AUTH_TOKEN" in names) == answers()["include_polyaxon"]
 
 
+MLFLOW_SECRETS = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
+
+
+def test_mlflow_credentials_only_in_the_publish_steps_when_mlflow_is_included(pr, push):
+    included = answers().get("include_mlflow", False)
+    for workflow, publish_job in ((pr, "publish-dev"), (push, "publish-prod")):
+        for job_id, job in workflow["jobs"].items():
+            for step in job["steps"]:
+                env = step.get("env", {})
+                found = [name for name in MLFLOW_SECRETS if name in env]
+                publishes = "python -m scripts publish" in step.get("run", "")
+                if job_id == publish_job and publishes and included:
+                    assert found == list(MLFLOW_SECRETS)
+                    assert all(env[name] == expr(f"secrets.{name}") for name in found)
+                else:
+                    assert found == [], (job_id, step.get("name"))
+
+
 def test_concurrency(pr, push):
     assert pr["concurrency"] == {
         "group": "pull-request-" + expr("github.event.pull_request.number"),
@@ -250,6 +268,7 @@ def test_publish_names_the_version_after_the_pr_head(pr, push):
 
 DOCKER_FIXTURES = {"docker_engine", "docker_env", "registry", "auth_registry"}
 POLYAXON_FIXTURES = {"polyaxon_server", "polyaxon_gateway"}
+MLFLOW_FIXTURES = {"mlflow_server"}
 
 
 def step_named(job: dict, prefix: str) -> dict:
@@ -262,6 +281,7 @@ def test_ci_makes_a_test_that_needs_a_real_part_fail_instead_of_skipping(pr):
     assert ("REQUIRE_POLYAXON" in pr["env"]) == answers()["include_polyaxon"]
     if answers()["include_polyaxon"]:
         assert pr["env"]["REQUIRE_POLYAXON"] == "1"
+    assert pr["env"].get("REQUIRE_MLFLOW") == ("1" if answers().get("include_mlflow") else None)
 
 
 def test_the_tooling_tests_run_only_when_the_tooling_changed(pr):
@@ -273,14 +293,19 @@ def test_the_tooling_tests_run_only_when_the_tooling_changed(pr):
     tooling = step_named(pr["jobs"]["tooling-tests"], "Tests")["run"]
     services = step_named(pr["jobs"]["services-tests"], "Tests")["run"]
     # Complementary marker expressions: every test runs in one of the two jobs.
-    assert tooling == 'python -m pytest -m "not docker and not polyaxon"'
+    mlflow = answers().get("include_mlflow", False)
+    extra = " and not mlflow" if mlflow else ""
+    assert tooling == f'python -m pytest -m "not docker and not polyaxon{extra}"'
     runs = [s.get("run", "") for s in pr["jobs"]["services-tests"]["steps"]]
+    markers = ["docker"] + ["polyaxon"] * answers()["include_polyaxon"] + ["mlflow"] * mlflow
+    expression = " or ".join(markers)
+    quoted = expression if len(markers) == 1 else f'"{expression}"'
+    assert services == f"python -m pytest -m {quoted}"
     if answers()["include_polyaxon"]:
-        assert services == 'python -m pytest -m "docker or polyaxon"'
         assert "make polyaxon-sandbox" in runs  # the haupt the Polyaxon tests start
     else:
-        assert services == "python -m pytest -m docker"
         assert not [r for r in runs if "polyaxon" in r]
+    assert ("make mlflow-server" in runs) == mlflow  # the tracking server the MLflow tests start
 
 
 def tooling_step(pr: dict) -> dict:
@@ -487,6 +512,8 @@ def test_checks_runs_the_pipelines_components_and_package_tests_and_the_jobs_cov
             assert "docker" in item["markers"], item["id"]
         if fixtures & POLYAXON_FIXTURES:
             assert "polyaxon" in item["markers"], item["id"]
+        if fixtures & MLFLOW_FIXTURES:
+            assert "mlflow" in item["markers"], item["id"]
     assert any(set(item["fixtures"]) & DOCKER_FIXTURES for item in items)
 
 

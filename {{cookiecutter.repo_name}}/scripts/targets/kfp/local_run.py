@@ -166,10 +166,13 @@ def spec_document(function: Any) -> dict[str, Any]:
 
 def metrics_outputs(spec: Mapping[str, Any]) -> dict[str, set[str]]:
     """Task name -> names of its outputs that are Metrics-like artifacts (``system.Metrics``,
-    classification metrics ...), from the compiled spec."""
+    classification metrics ...), from the compiled spec: the root DAG's tasks and those of
+    nested DAGs (exit handlers, conditions, loops)."""
     components = spec.get("components", {})
     found: dict[str, set[str]] = {}
-    for task_name, task in spec.get("root", {}).get("dag", {}).get("tasks", {}).items():
+    dags = [spec.get("root", {}), *components.values()]
+    tasks = [item for dag in dags for item in dag.get("dag", {}).get("tasks", {}).items()]
+    for task_name, task in tasks:
         component = components.get(task.get("componentRef", {}).get("name", ""), {})
         artifacts = component.get("outputDefinitions", {}).get("artifacts", {})
         names = {

@@ -6,7 +6,7 @@ trigger time in that zone, since "0 3 * * *" means nothing without one.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from scripts.core.errors import Problem
@@ -76,6 +76,26 @@ class ScheduleReport:
             "counts": self.counts(),
             "schedules": [asdict(row) for row in self.rows],
         }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> ScheduleReport:
+        """The report ``--summary-json`` wrote (the PR comment reads the preview's); keys this
+        version does not know are ignored."""
+        known = {f.name for f in fields(ScheduleRow)}
+        rows = [
+            ScheduleRow(**{k: v for k, v in row.items() if k in known})
+            for row in document.get("schedules", [])
+        ]
+        report = cls(
+            document["environment"],
+            document["host"],
+            document["timezone"],
+            document["version"],
+            bool(document["dry_run"]),
+            rows,
+        )
+        report.error, report.writes = document.get("error", ""), document.get("writes", 0)
+        return report
 
     def document(self) -> Document:
         mode = "plan (dry run)" if self.dry_run else "sync"

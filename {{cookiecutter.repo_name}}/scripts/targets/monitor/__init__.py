@@ -1,0 +1,1 @@
+"""Watching the runs of managed schedules: the window, the findings, the pass, the report."""
