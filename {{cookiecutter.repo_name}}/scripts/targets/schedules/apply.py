@@ -41,6 +41,7 @@ class ScheduleSync:
         self.dry_run = dry_run
         self.versions = versions or {}  # pipeline id -> pinned version (for its spec)
         self._specs: dict[str, object] = {}  # version id -> the version with its spec
+        self._experiments: dict[str, str] = {}  # experiments created by this sync: name -> id
 
     def apply(self, change: ScheduleChange) -> ScheduleRow:
         row = self.describe(change)
@@ -111,7 +112,10 @@ class ScheduleSync:
             if problems := parameter_problems(wanted.schedule, spec or {}):
                 raise ScriptError(f"{problems[0]} (version {wanted.version_name})")
         if not wanted.config.experiment_id:
-            experiment_id = self.runs.ensure_experiment(wanted.schedule.kfp_experiment)
+            name = wanted.schedule.kfp_experiment
+            if name not in self._experiments:  # created once for all its schedules
+                self._experiments[name] = self.runs.ensure_experiment(name)
+            experiment_id = self._experiments[name]
             config = dataclasses.replace(wanted.config, experiment_id=experiment_id)
             wanted = dataclasses.replace(wanted, config=config)
         return wanted
