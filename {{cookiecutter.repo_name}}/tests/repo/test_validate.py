@@ -194,7 +194,7 @@ def test_every_problem_of_every_file_in_one_run(mini, capsys):
         "projects/demo.yml:1: kind must be 'Project', not 'Projet' — always the word Project: "
         "write `kind: Project`",
         "projects/other.yml:11: unknown key 'colour' — remove it; allowed keys: components, "
-        "description, experiments, kind, name, namespaces, owners, polyaxon, schedules",
+        "description, experiments, kind, name, namespaces, notify, owners, polyaxon, schedules",
     ]
 
 

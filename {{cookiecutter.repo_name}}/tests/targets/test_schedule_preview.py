@@ -70,14 +70,43 @@ def test_the_preview_reaches_the_pr_comment_through_its_summary_file(
     pipeline_repo.commit("schedules")
     preview = tmp_path / "schedules.json"
     root = str(pipeline_repo.path)
-    assert cli.main(["schedules", "--repo", root, "--env", "prod", "--preview", "main",
-                     "--summary-json", str(preview)]) == 0
+    assert (
+        cli.main(
+            [
+                "schedules",
+                "--repo",
+                root,
+                "--env",
+                "prod",
+                "--preview",
+                "main",
+                "--summary-json",
+                str(preview),
+            ]
+        )
+        == 0
+    )
     summary = tmp_path / "publish.json"
     report = PublishReport("dev", "https://kfp.dev", "feature-1a2b3c4d", False, [], [])
     summary.write_text(__import__("json").dumps(report.to_json()), encoding="utf-8")
     capsys.readouterr()
-    assert cli.main(["comment", "--repo", root, "--pr", "7", "--summary", str(summary),
-                     "--schedules", str(preview), "--dry-run"]) == 0
+    assert (
+        cli.main(
+            [
+                "comment",
+                "--repo",
+                root,
+                "--pr",
+                "7",
+                "--summary",
+                str(summary),
+                "--schedules",
+                str(preview),
+                "--dry-run",
+            ]
+        )
+        == 0
+    )
     body = capsys.readouterr().out
     assert "Schedules on merge (prod)" in body
     assert "`alpha/nightly`" in body and "create (planned)" in body
