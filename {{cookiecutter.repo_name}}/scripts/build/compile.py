@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Compile pipelines to KFP IR YAML and record what was built in ``compile.json``.
 
 Output layout (``--out build`` by default)::
@@ -8,8 +9,8 @@ Output layout (``--out build`` by default)::
 Why it looks like this:
 
 - kfp is imported once per process and every pipeline is compiled in that process; running the
-  ``kfp dsl compile`` CLI per pipeline pays the ~0.6 s import each time (see
-  ``benchmarks/compile_publish.py``).
+  ``kfp dsl compile`` CLI per pipeline pays the ~0.6 s import each time (the template's
+  compile benchmark measures it).
 - The KFP record name ``<project>-<pipeline>`` and display name ``<project>/<pipeline>`` are set
   at compile time (``pipeline_name`` / ``pipeline_display_name``), so the author's
   ``@dsl.pipeline(name=...)`` cannot make two pipelines collide on the server; a name (or
@@ -203,7 +204,7 @@ def _compile_in_processes(
 
 # A forked worker imports the pipelines' shared modules again and costs about as much as
 # compiling a dozen pipelines, so a worker pays off only with this many pipelines to compile
-# (benchmarks/compile_publish.py on the test corpus, 2 cores: 2 workers break even at about 17
+# (the template's compile benchmark on the test corpus, 2 cores: 2 workers break even at about 17
 # pipelines and are 1.4-1.5x faster at 130; more workers than cores only add switching).
 PIPELINES_PER_WORKER = 16
 

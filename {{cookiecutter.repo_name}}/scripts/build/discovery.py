@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Pipeline discovery: load one pipeline module by path and find its single ``@dsl.pipeline``.
 
 Used by ``compile`` and ``run``. Rules:

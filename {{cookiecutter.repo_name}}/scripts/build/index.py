@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``compile.json``: what ``compile`` built, written and read back as typed objects.
 
 ``compile`` writes it beside the specs; ``publish`` reads it to know what to upload. Both sides

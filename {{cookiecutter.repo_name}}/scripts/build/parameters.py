@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Pipeline parameters for ``run``: the signature, and ``--param`` values checked against it.
 
 Parameters are read from the compiled spec (``root.inputDefinitions.parameters``), not from the

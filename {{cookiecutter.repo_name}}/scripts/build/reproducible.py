@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Compiled bytes that depend on the pipeline alone, never on the Python process that compiled it.
 
 The KFP compiler writes a header comment listing the pipeline's inputs with their defaults. It

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Schedules' parameters against the compiled pipeline's inputs.
 
 KFP checks a recurring run's parameters only when it is created (400 "parameter(s) provided are

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Compiled specs compared as data: the same pipeline whatever the SDK version that wrote it.
 
 ``publish`` asks whether a local spec equals a version already on the server (skip an unchanged

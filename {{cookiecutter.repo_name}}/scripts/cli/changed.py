@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``changed --base REF [--head REF] [--format text|json|github]``: what a change affects.
 
 ``github`` is for workflows: it writes step outputs to ``$GITHUB_OUTPUT`` (see

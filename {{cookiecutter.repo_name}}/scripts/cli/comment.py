@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``comment``: post (or update) the one sticky PR comment with a publish summary (and the
 pipelines' review diff, ``--diff``)."""
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``compile``: build KFP specs for all, changed or selected pipelines."""
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="compile in up to N processes forked after kfp is imported (default: one per CPU "
         "core; never more than the cores, and one process per 16 pipelines at most, so that "
-        "more jobs are never slower; see benchmarks/compile_publish.py)",
+        "more jobs are never slower, as the template's compile benchmark measured)",
     )
 
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``diff --base REF [--head REF] [SELECTOR... | --changed]``: what a change does to the
 compiled pipelines, compared as data (inputs, tasks, components, edges), with a picture.
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``images``: build container components' images, push them, pin component.yaml by digest."""
 
 from __future__ import annotations

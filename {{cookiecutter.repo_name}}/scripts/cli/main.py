@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The CLI: ``python -m scripts <command> [--repo PATH] [--debug] ...``.
 
 Only parsing and the error-to-exit-code handler live here; each command is a thin module in
@@ -19,7 +20,8 @@ from scripts.core.errors import ScriptError
 from scripts.core.output import Reporter
 
 # Subcommands in the order --help lists them: the module under scripts/cli/ (the commands that
-# look after what runs in production after a merge live in scripts/cli/operate/), and the command
+# look after what runs in production after a merge live in scripts/cli/operate/, those around pull
+# requests once CI published them, PR commands and cleanup, in scripts/cli/pulls/), and the command
 # name users type: the module's own name, with "-" for "_". The installed integrations' commands
 # follow publish (see scripts/integrations/__init__.py).
 COMMANDS: tuple[str, ...] = (
@@ -31,6 +33,8 @@ COMMANDS: tuple[str, ...] = (
     "publish",
     "operate.schedules",
     "operate.monitor",
+    "pulls.pr_command",
+    "pulls.cleanup",
     "images",
     "comment",
     "run",
@@ -63,6 +67,24 @@ def load_commands() -> dict[str, ModuleType]:
     return commands
 
 
+class ShowTemplateVersion(argparse.Action):
+    """``--version``: the template release this repo's tooling came from, then exit."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, **kw):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from scripts.repo.template import version_line
+
+        try:
+            line = version_line(getattr(namespace, "repo", None))
+        except ScriptError as error:
+            Reporter().problems(error.problems())
+            parser.exit(error.exit_code)
+        print(line)
+        parser.exit()
+
+
 def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -82,6 +104,11 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
         prog="python -m scripts",
         description="CI tooling of the KFP monorepo: validate, detect changes, compile, publish.",
         parents=[common],
+    )
+    parser.add_argument(
+        "--version",
+        action=ShowTemplateVersion,
+        help="print the template version this repo was generated from or last updated to, and exit",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in commands.items():

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``python -m scripts new-project NAME --owner HANDLE [--owner ...] [--experiment NAME ...]``."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``publish``: upload what ``compile`` built to an environment's KFP, and sync experiments."""
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         default_namespace=environment.namespace,
         version=version,
     )
-    report, retries = _publish(args, plan, environment)
+    report, retries = _publish(args, plan, environment, repo.settings.github_repository)
     touched = tuple(p for p in projects if p.name in plan.projects)
     report.syncs = _sync(repo, environment, touched, args.dry_run)
     emit(report, args.format)
@@ -102,12 +103,14 @@ def _version(args: argparse.Namespace, repo) -> str:
     return default_version_name(repo.root)
 
 
-def _publish(args: argparse.Namespace, plan, environment):
+def _publish(args: argparse.Namespace, plan, environment, repository: str = ""):
     """Apply the plan through one preflighted client (one per namespace, sharing its
-    connections); returns the report and how many transient failures were retried."""
+    connections); returns the report and how many transient failures were retried. On a pull
+    request, versions are marked for `cleanup` (``repository``: the settings' fallback)."""
     from scripts.targets.kfp.client import connect, is_unreachable
     from scripts.targets.publish.apply import Publisher, apply_plan
     from scripts.targets.publish.report import PublishReport
+    from scripts.targets.publish.versions import pull_request_mark
 
     report = PublishReport(
         environment=environment.name,
@@ -140,6 +143,7 @@ def _publish(args: argparse.Namespace, plan, environment):
         version=plan.version,
         dry_run=args.dry_run,
         always_upload=args.always_upload,
+        mark=pull_request_mark(repository),
     )
     report.pipelines, report.experiments = apply_plan(plan, publisher, jobs=args.jobs)
     return report, api.retries_done

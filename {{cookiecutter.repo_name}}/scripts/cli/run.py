@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``run``: run one pipeline on this machine (kfp.local) or start a run of it on KFP."""
 
 from __future__ import annotations

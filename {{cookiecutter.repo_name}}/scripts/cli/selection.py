@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The ``--all | --changed --base REF | NAME...`` choice shared by commands that act on a set.
 
 ``compile`` and ``images`` both ask the user to say exactly which things to act on; the flags,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``python -m scripts validate [--format text|json]``."""
 
 from __future__ import annotations

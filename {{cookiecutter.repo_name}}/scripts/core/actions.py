@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The GitHub Actions context (not its secrets): read here, and nowhere else, from the runner's
 environment.
 

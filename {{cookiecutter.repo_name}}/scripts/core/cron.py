@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Schedules' cron expressions: the form manifests use, the form KFP needs, and trigger times.
 
 Manifests take the standard 5-field cron (``minute hour day-of-month month day-of-week``) or a

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Durations as manifests and flags write them: ``2h``, ``30m``, ``1h30m``, ``90s``, ``1d``.
 
 One grammar for the SLOs of schedules (``max_duration``, ``start_within``) and ``monitor

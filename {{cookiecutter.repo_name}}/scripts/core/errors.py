@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The error family: every expected failure is one of these, with its exit code.
 
 Exit codes follow the CLI contract: 1 means the checked thing failed (a bad manifest, a failed

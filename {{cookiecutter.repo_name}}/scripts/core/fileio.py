@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Replacing files in one step: a reader (or a crash) sees the old file or the new one, never half.
 
 Every file the tooling writes into the checkout or build/ (CODEOWNERS, scaffolded projects,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Every name rule and limit of the monorepo and of KFP, in one place.
 
 The README's "Names" table says the same in prose. Each limit is the one the KFP API server

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What the commands show: problems on stderr (and as GitHub annotations), JSON, tables.
 
 Output rules from the CLI contract: problems are one line each (``path[:line]: message``) on

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """One result model for what a command did, and one renderer for every format.
 
 A command's result (``PublishReport``, ``ImagesReport``, ``ChangeSet``, ...) is a typed object

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Bounded retries with backoff, shared by every client of a remote service (KFP, Polyaxon)."""
 
 from __future__ import annotations

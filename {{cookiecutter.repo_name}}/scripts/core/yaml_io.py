@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Strict YAML reading for manifests and configuration: line numbers, no surprises.
 
 PyYAML's ``safe_load`` silently keeps the last of two duplicate keys, loses line numbers and

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What ``--base auto`` compares against, inside and outside GitHub Actions.
 
 - pull request (``pull_request``, ``pull_request_target``): the base branch

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The affected set of a change: pipelines (with reasons), deleted pipelines, projects, components.
 
 ``find_changes(repo, base=..., head=...)`` is the one entry point; ``changed``, ``compile

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Changed data files (non-Python files a pipeline may read at compile time): the project rule,
 and the reads change detection cannot resolve.
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Which files depend, directly or through other files, on what a change touched.
 
 A reverse search from the changed things ("nodes": a changed file, or a component folder
@@ -17,7 +18,7 @@ package (``from . import x``), so for it every file under the package's folder i
 too. The result equals parsing everything: the filter only skips files that cannot refer to
 anything that changed.
 
-How the search stays cheap (``benchmarks/changed.py`` measures it):
+How the search stays cheap (the template's change-detection benchmark measures it):
 
 - every file sits in one buffer (what ``git cat-file --batch`` printed); a few names are found
   with ``bytes.find`` loops, many with one regular expression shaped as a trie of the names

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Git plumbing for change detection: commits, merge bases, changed files, trees and blobs.
 
 Why it looks like this:
@@ -208,7 +209,7 @@ def read_blobs(root: Path, object_ids: list[str]) -> Blobs:
     On Linux the ids go in through an in-memory file rather than a pipe: with both pipes busy,
     ``subprocess`` shuttles the megabytes of output through a poll loop that costs more than
     git itself; ``--buffer`` makes git write in large blocks instead of flushing every blob
-    (both measured with ``benchmarks/changed.py``).
+    (both measured by the template's change-detection benchmark).
     """
     unique = list(dict.fromkeys(object_ids))
     if not unique:

@@ -1,7 +1,8 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The import statements of a Python file, cut out of its text so ``ast`` parses only them.
 
 Why: change detection reads thousands of pipeline modules, and ``ast.parse`` of a whole file
-costs ten to twenty times more than parsing its few import lines (``benchmarks/changed.py``).
+costs ten to twenty times more than parsing its few import lines (the template's benchmark).
 The cut is exact or refused, never approximate: ``import_statements`` returns None, and the
 caller parses the whole file, whenever the text is unusual enough that a line-based cut could
 miss or misread an import:

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What one Python file needs from the repo: the modules it imports and the components it loads.
 
 Read with ``ast``, never by importing: change detection must not run pipeline code (it would

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Paths a module writes as literals: the repo files its string literals name.
 
 A pipeline that reads a SQL, JSON or YAML file at compile time names it somewhere in its code,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Reads change detection cannot resolve: file reads in pipeline code whose path is unknown.
 
 A data file a pipeline reads at compile time counts when the code names it by a literal path

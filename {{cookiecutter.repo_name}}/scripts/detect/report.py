@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """How a ChangeSet is shown: a document for people (text in the log, Markdown in the job
 summary) and step outputs for workflows.
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The pull-request comment's Markdown: a publish report, safe to show and within GitHub's limit.
 
 The comment is drawn from ``publish --summary-json`` read back as a ``PublishReport``. Every

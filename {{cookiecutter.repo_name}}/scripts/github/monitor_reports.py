@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Tell the owners: a monitor pass's findings into GitHub issues and Slack messages.
 
 Order matters for staying stateless: the schedule's open issue says which findings were told

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """One GitHub issue per broken schedule: opened on the first breach, commented on later ones,
 closed when the schedule recovers; never a second open issue for the same schedule.
 

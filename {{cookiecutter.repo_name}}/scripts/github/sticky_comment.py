@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The sticky pull-request comment, posted once and then updated in place (PyGithub).
 
 One comment per pull request, found again by the hidden marker on its first line

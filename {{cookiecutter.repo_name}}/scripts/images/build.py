@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Component images: build, push and pin what the plan says, through the Docker Engine.
 
 Data flows one way: ``plan.py`` decides (content-hash tags from ``context.py``, what the

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The build context of a container component, and the content hash that tags its image.
 
 The image tag is a hash of exactly the files sent to the Docker Engine, so an unchanged

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The Docker Engine and the registry behind it: connecting, credentials, and what a registry has.
 
 The registry is reached through the engine (distribution inspect, push) rather than over HTTP

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Pinning a component's image by digest (``validate`` finds the unpinned ones:
 ``scripts/repo/components.py``).
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What to build: the container components selected, their content-hash tags, and what the
 registry already has. Nothing is written until the plan is complete; ``--dry-run`` stops here.
 """

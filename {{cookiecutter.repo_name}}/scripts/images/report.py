@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What ``images`` did: one result per component, as JSON and as a table for people."""
 
 from __future__ import annotations

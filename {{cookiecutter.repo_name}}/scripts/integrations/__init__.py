@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Optional integrations beside KFP, one folder each, found here and nowhere else.
 
 An integration is a subpackage of ``scripts/integrations/`` whose ``__init__.py`` defines

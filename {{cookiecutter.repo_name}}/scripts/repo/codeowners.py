@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``.github/CODEOWNERS`` rendered from the project manifests, and the check that it is fresh.
 
 Ownership lives in the manifests; CODEOWNERS is derived from them so the two cannot drift (CI

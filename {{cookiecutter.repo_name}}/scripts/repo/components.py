@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Checks of ``components/<name>/component.yaml`` without importing kfp.
 
 ``validate`` must stay fast and must not need the KFP SDK, so a component spec is checked by

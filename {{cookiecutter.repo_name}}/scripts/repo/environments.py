@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The KFP environments (dev, prod, ...) from ``environments.yml``, with run-time overrides.
 
 Publishing, image building and Polyaxon sync all start here: which host, which namespace, which

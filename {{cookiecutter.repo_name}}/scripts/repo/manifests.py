@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Project manifests (``projects/<name>.yml``): read, check, and turn into ``Project`` values.
 
 A manifest is infrastructure as code for one ML project: its owners (CODEOWNERS), its KFP

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The monorepo model: where things are and what they are called.
 
 Everything here is read from the file system only (no git, no kfp, no YAML parsing of

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``new-project``: the files of a new project, planned in full before any is written.
 
 A new project is a manifest, a pipelines folder with one example pipeline, a test of it, and an

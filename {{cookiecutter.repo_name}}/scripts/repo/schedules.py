@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Schedules as code: the ``schedules:`` of a project manifest, read and checked.
 
 A schedule says which pipeline of the project runs when (a cron read in the environment's time

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """JSON Schema checks of YAML documents, reported as problems on the offending line.
 
 Manifests, ``environments.yml`` and every ``component.yaml`` are checked against the schemas in

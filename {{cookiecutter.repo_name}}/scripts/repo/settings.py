@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``[tool.kfp-monorepo]`` of pyproject.toml, checked value by value (part of ``validate``).
 
 The CI tooling (``Repo.settings``) and the components package (``<package>/images.py``) read

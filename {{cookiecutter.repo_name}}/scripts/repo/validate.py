@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``validate``: every check of the repo's declarative files, all problems in one pass.
 
 Runs on every pull request before anything is compiled or published, so it reads files only

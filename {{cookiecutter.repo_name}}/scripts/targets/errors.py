@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The error every target's API raises for a failed request, whatever the backend."""
 
 from __future__ import annotations

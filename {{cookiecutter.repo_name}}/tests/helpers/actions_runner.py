@@ -6,7 +6,7 @@ script substituted into its text first) in the workspace with the job's and the 
 `name<<DELIMITER` lines become `steps.<id>.outputs`, job outputs and `if:` conditions evaluated
 with the expression rules the workflows use (contexts `github`, `env`, `secrets`, `steps`,
 `needs`; `==`, `!=`, `&&`, `||`, `!`, parentheses, `always()`, `cancelled()`, `success()`,
-`hashFiles()`).
+`hashFiles()`, `startsWith()`).
 
 What it leaves out, on purpose: `uses:` steps (checkout, setup-python and the artifact actions:
 the test's workspace already is the checkout, with the tests' Python first on PATH, and one
@@ -140,6 +140,8 @@ class Evaluator:
             return not self.job_failed
         if name == "failure":
             return self.job_failed
+        if name == "startsWith":  # case-insensitive, as GitHub compares
+            return as_text(args[0]).lower().startswith(as_text(args[1]).lower())
         if name == "hashFiles":
             digest = hashlib.sha256()
             found = False

@@ -1,7 +1,7 @@
 """The Mermaid picture: structure, styling, safe labels, and the size bound.
 
 That the text is valid Mermaid is checked by rendering it to SVG with mermaid-cli and a real
-browser, in the template's tests (tests/test_review_mermaid.py there: they have node).
+browser, in the template's own tests (they have node).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 environments, concurrency, pinned actions, and every `python -m scripts ...` line they run.
 
 actionlint, zizmor and check-jsonschema run on every rendered combination in the template's
-own tests (tests/test_workflows_lint.py there), where node and the linters are installed.
+own tests, where node and the linters are installed.
 The shell the workflows run (all-green's decision, the pin commit) is run here for real.
 """
 

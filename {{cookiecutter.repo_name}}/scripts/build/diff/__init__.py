@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The review diff: what a change does to the compiled pipelines, compared as data, not text.
 
 ``run.diff_pipelines`` compiles the chosen pipelines at the base (in a temporary git worktree,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Two compiled specs compared as pipelines: inputs, tasks, components and edges.
 
 Tasks are paired by ``matching``; for each pair every field is compared after the base's

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The review diff for people: a summary line per pipeline and the full diff as a Document.
 
 Every value that comes from the pipelines (task, input and component names, defaults, images,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What one task of a compiled spec says, as named fields that compare as data.
 
 The names are what reviewers read in the diff ("image", "retry", "node selector"). A field is

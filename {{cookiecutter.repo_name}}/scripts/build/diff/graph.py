@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """A compiled pipeline spec (KFP IR YAML) read as a graph of tasks that compares as data.
 
 Control-flow groups (``for-loop-N``, ``condition-N``, ``condition-branches-N``,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The review diff as Markdown: one collapsed ``<details>`` per pipeline, within a size budget.
 
 Each changed pipeline gets a ``<details>`` whose ``<summary>`` is its summary line and whose

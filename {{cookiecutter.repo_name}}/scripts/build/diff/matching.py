@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Which base task is which head task: by name, then by component.
 
 The compiler names a task after its component and numbers repeats (``say``, ``say-2``), so

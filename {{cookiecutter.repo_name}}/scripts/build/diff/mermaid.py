@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The head pipeline's DAG as a Mermaid ``flowchart`` (GitHub draws it in a comment).
 
 Tasks that were added, changed or removed are styled apart (removed ones dashed, drawn from the

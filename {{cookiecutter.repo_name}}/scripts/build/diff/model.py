@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The review diff's model: what changed in one pipeline, as data.
 
 ``PipelineDiff`` and its parts are what ``compare`` finds (``report.DiffReport`` gathers them

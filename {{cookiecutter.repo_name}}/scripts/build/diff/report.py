@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The ``diff`` command's result: the diff of every selected pipeline between two commits.
 
 ``DiffReport.to_json`` is ``--format json`` and the file the pull-request comment is drawn

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The review diff of chosen pipelines: compile both sides, compare, draw.
 
 The caller resolves the commits and picks the pipelines (``scripts/cli/diff.py``: the merge

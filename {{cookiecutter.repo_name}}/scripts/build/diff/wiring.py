@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Where a task's input comes from, said without the compiler's generated names.
 
 The compiler passes values into a control-flow group (a loop, a condition, an exit handler)

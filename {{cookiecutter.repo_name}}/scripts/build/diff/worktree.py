@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Another commit of the repo, checked out beside it, compiled with this process's code.
 
 The base side of the diff is a temporary ``git worktree`` (it shares the object store, so it

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``monitor``: the runs of the managed schedules against their SLOs, reported to the owners."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``schedules``: sync the manifests' schedules to an environment's KFP as pinned recurring runs."""
 
 from __future__ import annotations

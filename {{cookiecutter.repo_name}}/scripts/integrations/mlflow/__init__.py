@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """MLflow beside KFP: the manifests' experiments mirrored on a tracking server, and the
 ``mlflow-sync`` command.
 

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The MLflow tracking server through ``mlflow.MlflowClient``, made safe for CI: settings,
 bounded retries, and every failure as one line.
 

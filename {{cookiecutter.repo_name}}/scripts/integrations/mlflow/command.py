@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``mlflow-sync``: create, restore or re-tag the MLflow experiments the manifests ask for."""
 
 from __future__ import annotations

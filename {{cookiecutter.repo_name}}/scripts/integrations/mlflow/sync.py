@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """MLflow experiments from the manifests' experiments: plan, then apply.
 
 Teams run pipelines on KFP and compare models in MLflow; the manifest keeps both in step. Every

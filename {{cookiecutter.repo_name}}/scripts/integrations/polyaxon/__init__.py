@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Polyaxon beside KFP: projects synced from the manifests, and the ``polyaxon-sync`` command.
 
 ``api.py`` talks to the Polyaxon API (retries, errors, credentials); ``sync.py`` decides and

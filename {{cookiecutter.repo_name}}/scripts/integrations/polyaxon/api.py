@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The Polyaxon API, made safe for CI: settings, retries, and failures as one line.
 
 Why the generated API (``PolyaxonClient().projects_v1``) and not ``ProjectClient``: the

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``polyaxon-sync``: create or update the Polyaxon projects the manifests ask for."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Polyaxon projects from the manifests' ``polyaxon:`` sections: plan, then apply.
 
 Teams explore on Polyaxon and train in production from KFP; the manifest keeps both in step.

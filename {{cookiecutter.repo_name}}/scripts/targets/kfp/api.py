@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The KFP operations publish and ``run --env`` need, each retried and translated.
 
 Over ``kfp.Client`` (configured by ``client.py``), but never through its conveniences that are
@@ -277,17 +278,25 @@ class KfpApi:
         return existing
 
     def upload_version(
-        self, pipeline_id: str, version_name: str, package: Path, description: str = ""
+        self,
+        pipeline_id: str,
+        version_name: str,
+        package: Path,
+        description: str = "",
+        tags: dict[str, str] | None = None,
     ) -> Any:
         """POST /pipelines/upload_version (multipart ``uploadfile``, a .yaml filename).
 
         Through the generated upload API rather than ``kfp.Client.upload_pipeline_version``,
         which prints a link to stdout (that would corrupt ``--format json``). A 409 raises a
-        KfpError with status 409 for the caller to compare specs.
+        KfpError with status 409 for the caller to compare specs. ``tags`` go in the ``tags``
+        query parameter as JSON: KFP 2.17+ stores them, older servers ignore the parameter.
         """
         kwargs: dict[str, Any] = {"name": version_name, "pipelineid": pipeline_id}
         if description:
             kwargs["description"] = description
+        if tags:
+            kwargs["tags"] = json.dumps(tags, sort_keys=True)
         return self.call(
             f"upload version {version_name}",
             self.client._upload_api.upload_pipeline_version,

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Which KFP credentials to send: KFP_TOKEN, KF_PIPELINES_SA_TOKEN_PATH or KFP_COOKIES."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """A ``kfp.Client`` made safe for CI, and ``connect()``, the factory every command uses.
 
 ``kfp.Client`` is the right client (it is what users' notebooks use, and its generated APIs are

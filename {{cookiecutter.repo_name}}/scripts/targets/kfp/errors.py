@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """KFP's failures in words: the error type, the server's two error shapes, and the
 connection failures below HTTP, each turned into one line that names the fix."""
 

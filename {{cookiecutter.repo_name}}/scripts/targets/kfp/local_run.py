@@ -1,7 +1,7 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Run a pipeline on this machine with ``kfp.local``, and report what each task produced.
 
 How (and why this way):
-
 - ``kfp.local.SubprocessRunner(use_venv=False)``: each task runs as a subprocess of this
   project's own Python, so a local run needs no Docker, no cluster and no downloads; the
   packages components use must therefore be in pyproject.toml (see the components package's

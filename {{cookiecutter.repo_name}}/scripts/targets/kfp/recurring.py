@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The KFP operations a schedule sync needs, over the same ``KfpApi`` publish uses.
 
 Reads list whole collections page by page (200 rows a page, the server's maximum) instead of one

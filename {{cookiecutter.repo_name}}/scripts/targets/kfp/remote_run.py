@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Start a run of an uploaded pipeline version on KFP (``run SELECTOR --env ENV``).
 
 The run uses what is on the server, not the local checkout: the version (by name, or the

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The run queries a monitor pass needs: filtered and paged, never a scan of every run.
 
 Two queries per chunk of recurring runs (``recurring_run_id IN [...]``, 40 ids a chunk so the

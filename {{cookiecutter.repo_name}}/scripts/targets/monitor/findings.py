@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What is wrong with a schedule's runs in a window: pure, from runs already fetched.
 
 - **failed**: a run created in the window that ended FAILED (v1 "Failed"/"Error" too);

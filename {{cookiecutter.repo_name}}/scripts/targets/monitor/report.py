@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What a monitor pass found and whom it told: one row per managed schedule."""
 
 from __future__ import annotations

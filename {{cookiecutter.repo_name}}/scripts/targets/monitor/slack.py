@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """A project's Slack message through its incoming webhook (``slack_sdk``'s WebhookClient).
 
 The webhook URL is the secret itself (anyone holding it can post), so it is read from the

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """One monitor pass over an environment: the managed schedules, their runs, their health.
 
 Per namespace: one listing of recurring runs (page by page) to find ours (the marker that

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The window a monitor pass looks at: ``--since 2h``, or ``--since auto``.
 
 ``auto`` needs no stored state: it reads the monitor's own schedule (``monitor_cron`` in

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Apply a publish plan: pipeline by pipeline, then the experiments, with per-item failures.
 
 Per pipeline of the plan (see ``plan.py``):
@@ -25,6 +26,7 @@ from typing import Any
 
 from scripts.build.specs import local_spec, same_spec
 from scripts.targets.errors import TargetError
+from scripts.targets.publish.marks import PrMark
 from scripts.targets.publish.plan import ExperimentTarget, PipelineTarget, Plan
 from scripts.targets.publish.report import (
     OFFLINE_EXPERIMENT,
@@ -45,13 +47,15 @@ class Publisher:
         version: str,
         dry_run: bool = False,
         always_upload: bool = False,
-        version_description: str = "",
+        mark: PrMark | None = None,
     ):
         self.api_for = api_for
         self.version = version
         self.dry_run = dry_run
         self.always_upload = always_upload
-        self.version_description = version_description
+        # A pull request's publish marks its versions (and the pipelines it creates) so that
+        # `cleanup` can find them; main's publish marks nothing.
+        self.mark = mark
 
     def publish_pipeline(self, target: PipelineTarget) -> PipelineResult:
         result = result_for(target, "failed", self.version)
@@ -77,9 +81,10 @@ class Publisher:
             if self.dry_run:
                 result.status = "create"
                 return
-            pipeline = api.create_pipeline(
-                target.name, target.display_name, _pipeline_description(spec)
-            )
+            description = _pipeline_description(spec)
+            if self.mark is not None:
+                description = f"{description}\n{self.mark.pipeline_line()}".lstrip("\n")
+            pipeline = api.create_pipeline(target.name, target.display_name, description)
             self._record(api, result, pipeline.pipeline_id, None)
             version = self._upload(api, target, result, spec)
             if result.status == "uploaded":
@@ -109,8 +114,13 @@ class Publisher:
         """Upload the version; a 409 (a concurrent job, a retried request that had landed)
         is resolved by comparing with what is there."""
         try:
+            mark = self.mark
             version = api.upload_version(
-                result.pipeline_id, self.version, target.package, self.version_description
+                result.pipeline_id,
+                self.version,
+                target.package,
+                mark.version_description() if mark else "",
+                mark.tags() if mark else None,
             )
         except TargetError as error:
             if error.status != 409:

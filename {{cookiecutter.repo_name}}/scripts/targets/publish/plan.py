@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The publish plan: what to upload and which experiments to ensure, computed with no network.
 
 ``build_plan`` turns what ``compile`` built (``compile.json``), the manifests and the chosen

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What a publish did: typed results, the summary JSON, and what people read.
 
 ``publish --summary-json FILE`` and ``publish --format json`` write ``PublishReport.to_json()``;

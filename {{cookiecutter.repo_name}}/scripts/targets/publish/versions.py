@@ -1,8 +1,10 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The KFP version name a publish uses: ``<branch-slug>-<sha8>`` of what is being published.
 
 In GitHub Actions the branch and commit come from the Actions context (on a pull request the PR
 head from the event payload, since GITHUB_SHA is the temporary merge commit there); elsewhere
 from the checkout. A name given with ``--version`` is checked by ``check_version_name``.
+``pull_request_mark`` is the mark a pull request's publish leaves on its versions (``marks.py``).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from scripts.core.actions import ActionsContext
+from scripts.core.actions import ActionsContext, nested
 from scripts.core.errors import ConfigError, UsageError
 from scripts.core.naming import version_name
 from scripts.detect.git import GitFailed, run_git
+from scripts.targets.publish.marks import PrMark
 
 
 def default_version_name(root: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -31,6 +34,19 @@ def default_version_name(root: Path, environ: Mapping[str, str] | None = None) -
             "check out a branch or pass --version NAME"
         )
     return version_name(branch, _git(root, "rev-parse", "HEAD"))
+
+
+def pull_request_mark(repository: str, environ: Mapping[str, str] | None = None) -> PrMark | None:
+    """On a pull_request run in GitHub Actions, the mark for its versions (the PR number from
+    the event, the head branch, GITHUB_REPOSITORY or else ``repository``); None elsewhere."""
+    actions = ActionsContext.from_environ(environ)
+    if not (actions.running and actions.is_pull_request and actions.head_ref):
+        return None
+    number = nested(actions.event(), "pull_request", "number")
+    slug = actions.repository or repository
+    if not isinstance(number, int) or not slug:
+        return None
+    return PrMark.for_branch(slug, number, actions.head_ref)
 
 
 def _git(root: Path, *args: str) -> str:

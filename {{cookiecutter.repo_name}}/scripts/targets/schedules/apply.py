@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Carry out the schedule plan, one schedule at a time, each failure contained to its row.
 
 The swap order is the one ``kfp-recurring-runs.md`` §6 gives: create the new recurring run

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What a schedule should be on the server, what a recurring run is there, and how they compare.
 
 ``RemoteSchedule`` is a recurring run read back, with typed values: KFP returns

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """The schedule plan: for each managed schedule, what to create, swap, pause, enable or delete.
 
 Pure: it takes the schedules the manifests want (resolved) and the recurring runs the server has,

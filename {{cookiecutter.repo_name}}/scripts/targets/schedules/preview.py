@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What merging a pull request would do to an environment's schedules, with no server at all.
 
 The pull-request comment's "Schedules on merge" section: the schedules of the manifests at the

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """What a schedule sync did (or, with --dry-run, would do): one row per schedule.
 
 Every row that shows a cron says in which time zone it is read (the environment's), and the next

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """Turn the manifests' schedules into what they should be on one environment's server.
 
 Each schedule pins a version: the one this commit's publish uploaded (named like publish names

@@ -1,3 +1,4 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
 """``schedules``: the manifests' schedules of one environment, made true on its KFP.
 
 Per namespace (one in single-user KFP; a project's own in multi-user): read the pipelines,
