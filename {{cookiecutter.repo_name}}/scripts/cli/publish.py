@@ -64,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
     from scripts.repo.manifests import load_projects
     from scripts.repo.model import Repo
     from scripts.targets.publish.plan import build_plan
+    from scripts.targets.publish.versions import chosen_version_name
 
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     repo = Repo.discover(args.repo)
     environment = load_environment(repo.root, args.env)
-    version = _version(args, repo)
+    version = chosen_version_name(args.version, repo.root)
     build_dir = args.build if args.build.is_absolute() else repo.root / args.build
     index = CompileIndex.read(build_dir)
     projects = load_projects(repo, validate=False)
@@ -92,15 +93,6 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         raise ProblemsFound(problems)
     return 0
-
-
-def _version(args: argparse.Namespace, repo) -> str:
-    from scripts.core.naming import check_version_name
-    from scripts.targets.publish.versions import default_version_name
-
-    if args.version is not None:
-        return check_version_name(args.version)
-    return default_version_name(repo.root)
 
 
 def _publish(args: argparse.Namespace, plan, environment, repository: str = ""):

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from scripts.repo.environments import load_environment
     from scripts.repo.manifests import load_projects
     from scripts.repo.model import Repo
+    from scripts.targets.publish.versions import chosen_version_name
 
     repo = Repo.discover(args.repo)
     environment = load_environment(repo.root, args.env)
@@ -65,21 +66,12 @@ def run(args: argparse.Namespace) -> int:
         _write(args, report)
         return 0
     projects = load_projects(repo)  # a broken manifest must not remove schedules
-    version = _version(args, repo)
+    version = chosen_version_name(args.version, repo.root)
     report = _sync(projects, environment, repo, version, args.dry_run, datetime.now(UTC))
     _write(args, report)
     if problems := report.problems():
         raise ProblemsFound(problems)
     return 0
-
-
-def _version(args: argparse.Namespace, repo) -> str:
-    from scripts.core.naming import check_version_name
-    from scripts.targets.publish.versions import default_version_name
-
-    if args.version is not None:
-        return check_version_name(args.version)
-    return default_version_name(repo.root)
 
 
 def _sync(projects, environment, repo, version: str, dry_run: bool, now):

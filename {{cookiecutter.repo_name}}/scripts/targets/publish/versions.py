@@ -19,6 +19,14 @@ from scripts.detect.git import GitFailed, run_git
 from scripts.targets.publish.marks import PrMark
 
 
+def chosen_version_name(explicit: str | None, root: Path) -> str:
+    """``--version NAME`` checked, else ``default_version_name``: what publish uploads, and
+    what ``schedules`` pins where this commit published."""
+    from scripts.core.naming import check_version_name
+
+    return check_version_name(explicit) if explicit is not None else default_version_name(root)
+
+
 def default_version_name(root: Path, environ: Mapping[str, str] | None = None) -> str:
     """``<branch-slug>-<sha8>``: in GitHub Actions from GITHUB_HEAD_REF (pull requests) or
     GITHUB_REF_NAME and the commit; elsewhere from the checkout."""
