@@ -19,50 +19,26 @@ ours/floor. Nothing is asserted; timing belongs here, not in the tests.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._schedule_bench import VERSION, bench_project, server_with_pipelines, sync
 from scripts.repo.environments import Environment
-from scripts.repo.manifests import Experiment, Project
-from scripts.repo.schedules import Schedule
+from scripts.repo.manifests import Project
+from scripts.targets.kfp.api import list_filter, predicate
 from scripts.targets.kfp.client import connect
-from scripts.targets.kfp.recurring import RecurringRuns, _filter
-from scripts.targets.schedules.sync import sync_schedules
+from scripts.targets.kfp.recurring import RecurringRuns
 from tests.servers.kfp_api import KfpApiServer
-from tests.servers.schedule_helpers import compile_pipeline
-
-REPOSITORY = "acme/bench"
 
 
 def projects_with(schedules: int, pipelines: int, cron: dict[int, str]) -> list[Project]:
     """One project holding ``pipelines`` pipelines and ``schedules`` schedules spread over them."""
-    rows = tuple(
-        Schedule(
-            "bench",
-            f"s{index:03d}",
-            f"p{index % pipelines:02d}",
-            cron.get(index, f"{index % 60} 3 * * *"),
-            environments=("dev",),
-            manifest_path="projects/bench.yml",
-        )
-        for index in range(schedules)
-    )
     return [
-        Project(
-            "bench",
-            "",
-            (Experiment("Default"),),
-            ("@acme/ml",),
-            schedules=rows,
-            manifest_path="projects/bench.yml",
-        )
+        bench_project(schedules, pipelines, lambda index: cron.get(index, f"{index % 60} 3 * * *"))
     ]
 
 
@@ -70,15 +46,7 @@ def timed_sync(server: KfpApiServer, environment: Environment, projects) -> tupl
     api = connect(environment)
     server.clear_requests()
     started = time.perf_counter()
-    report = sync_schedules(
-        projects,
-        environment,
-        lambda namespace: api,
-        repository=REPOSITORY,
-        version_name="main-00000000",
-        dry_run=False,
-        now=datetime.now(UTC),
-    )
+    report = sync(projects, environment, api, now=datetime.now(UTC))
     elapsed = time.perf_counter() - started
     if not report.ok:
         raise SystemExit(f"sync failed: {report.problems()[:3]}")
@@ -94,26 +62,15 @@ def naive_sync(server: KfpApiServer, environment: Environment, projects) -> tupl
     pipelines = runs.pipelines_by_name()
     runs.experiments_by_name()
     for name in sorted({f"bench-{s.pipeline}" for s in projects[0].schedules}):
-        runs.pinned_version(pipelines[name].pipeline_id, "main-00000000")
+        runs.pinned_version(pipelines[name].pipeline_id, VERSION)
     for schedule in projects[0].schedules:
         api.call(
             "find recurring run",
             api.client.list_recurring_runs,
             page_size=2,
-            filter=_filter(("display_name", "EQUALS", schedule.display_name)),
+            filter=list_filter(predicate("display_name", "EQUALS", schedule.display_name)),
         )
     return len(server.requests), time.perf_counter() - started
-
-
-def upload_pipelines(server: KfpApiServer, count: int) -> None:
-    client = connect(Environment("dev", server.url)).client
-    package = compile_pipeline(Path(tempfile.mkdtemp(prefix="schedules-bench-")) / "p.yaml")
-    for index in range(count):  # the SDK prints a link per upload: keep the output readable
-        with contextlib.redirect_stdout(io.StringIO()):
-            pipeline = client.upload_pipeline(str(package), pipeline_name=f"bench-p{index:02d}")
-            client.upload_pipeline_version(
-                str(package), "main-00000000", pipeline_id=pipeline.pipeline_id
-            )
 
 
 def main() -> int:
@@ -122,19 +79,14 @@ def main() -> int:
     parser.add_argument("--pipelines", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     args = parser.parse_args()
-    server = KfpApiServer().start()
-    try:
-        upload_pipelines(server, args.pipelines)
+    with server_with_pipelines(args.pipelines) as (server, environment):
         server.set_latency(args.latency_ms / 1000)
-        environment = Environment("dev", server.url)
         projects = projects_with(args.schedules, args.pipelines, {})
         first = timed_sync(server, environment, projects)
         noop = timed_sync(server, environment, projects)
         changed = projects_with(args.schedules, args.pipelines, {i: "0 5 * * *" for i in range(10)})
         ten = timed_sync(server, environment, changed)
         naive = naive_sync(server, environment, changed)
-    finally:
-        server.stop()
     floor_requests = 3 + args.pipelines  # recurring runs, pipelines, experiments, one version each
     floor_seconds = floor_requests * args.latency_ms / 1000
     n = args.schedules

@@ -106,20 +106,22 @@ def run(args: argparse.Namespace) -> int:
 def _schedules_section(path: Path) -> tuple:
     """The preview as the comment's "Schedules on merge" section; none when the merge changes
     no schedule. A missing or unreadable file is one configuration error."""
-    import json
-
+    from scripts.core.fileio import read_json
     from scripts.core.report import Document
     from scripts.targets.schedules.report import ScheduleReport
 
+    malformed = "not a schedules summary"
+    document = read_json(
+        path,
+        missing="write it with `schedules --preview BASE --summary-json FILE`",
+        malformed=malformed,
+    )
     try:
-        report = ScheduleReport.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise ConfigError(
-            "no such file — write it with `schedules --preview BASE --summary-json FILE`",
-            path=str(path),
-        ) from None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ConfigError(f"not a schedules summary ({error})", path=str(path)) from None
+        if not isinstance(document, dict):
+            raise TypeError(f"a JSON {type(document).__name__}, not an object")
+        report = ScheduleReport.from_json(document)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ConfigError(f"{malformed} ({error})", path=path) from None
     if not report.rows:
         return ()
     blocks = report.document().blocks

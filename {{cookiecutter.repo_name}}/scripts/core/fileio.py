@@ -1,19 +1,24 @@
 # Do not edit: the template owns this file (make template-update brings its changes).
-"""Replacing files in one step: a reader (or a crash) sees the old file or the new one, never half.
+"""The tooling's files: replaced in one step, and JSON ones read back with one clear error.
 
-Every file the tooling writes into the checkout or build/ (CODEOWNERS, scaffolded projects,
-compiled specs, compile.json, pinned component.yaml) goes through here, so the temporary-file,
-permission and clean-up rules live in one place. Standard library only: the post-generation
-hook imports ``scripts.repo.codeowners``, which imports this.
+Replacing: a reader (or a crash) sees the old file or the new one, never half. Every file the
+tooling writes into the checkout or build/ (CODEOWNERS, scaffolded projects, compiled specs,
+compile.json, pinned component.yaml) goes through here, so the temporary-file, permission and
+clean-up rules live in one place. Reading back: a JSON file one command wrote for another
+(``publish --summary-json``, ``diff --output``) that is missing or broken is one configuration
+error saying which command writes it. Standard library only: the post-generation hook imports
+``scripts.repo.codeowners``, which imports this.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from scripts.core.errors import ConfigError, ScriptError
 
@@ -69,3 +74,18 @@ def write_atomically(
             f"cannot write the file ({failure.strerror}) — make it a writable file",
             path=display_path or path,
         ) from None
+
+
+def read_json(path: Path, *, missing: str, malformed: str) -> Any:
+    """The JSON document in ``path``, a file another command wrote.
+
+    A missing file is ``path: no such file — <missing>`` (``missing`` says how to write it);
+    an unreadable file or one that is not JSON is ``path: <malformed> (<why>)``; both are
+    ConfigErrors (exit 2). Checking the document's shape is the caller's part.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"no such file — {missing}", path=path) from None
+    except (OSError, ValueError) as error:  # ValueError: bad JSON or not UTF-8
+        raise ConfigError(f"{malformed} ({error})", path=path) from None

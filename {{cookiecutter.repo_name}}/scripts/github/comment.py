@@ -9,7 +9,6 @@ is the hidden marker ``sticky_comment.py`` finds the comment by.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from scripts.build.diff.markdown import fit_review
 from scripts.build.diff.model import SCHEMA as REVIEW_SCHEMA
 from scripts.build.diff.report import DiffReport
 from scripts.core.errors import ConfigError
+from scripts.core.fileio import read_json
 from scripts.core.report import (
     Code,
     Document,
@@ -39,14 +39,11 @@ MIN_REVIEW_CHARS = 2000  # the diff's room at least: a heading, summary lines, t
 
 def load_summary(path: Path) -> PublishReport:
     """The report ``publish --summary-json`` wrote; anything else is one configuration error."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            "no such file — write it first with `publish --summary-json FILE`", path=path
-        ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ConfigError(f"not a JSON publish summary ({error})", path=path) from None
+    document = read_json(
+        path,
+        missing="write it first with `publish --summary-json FILE`",
+        malformed="not a JSON publish summary",
+    )
     if not isinstance(document, dict) or document.get("schema") != SUMMARY_SCHEMA:
         raise ConfigError(
             f"not a publish summary of schema {SUMMARY_SCHEMA} — write it with "
@@ -68,14 +65,11 @@ def load_summary(path: Path) -> PublishReport:
 
 def load_review(path: Path) -> DiffReport:
     """The diff ``diff --format json --output FILE`` wrote; anything else is one error."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            "no such file — write it first with `diff --format json --output FILE`", path=path
-        ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ConfigError(f"not a JSON pipeline diff ({error})", path=path) from None
+    document = read_json(
+        path,
+        missing="write it first with `diff --format json --output FILE`",
+        malformed="not a JSON pipeline diff",
+    )
     if not isinstance(document, dict) or document.get("schema") != REVIEW_SCHEMA:
         raise ConfigError(
             f"not a pipeline diff of schema {REVIEW_SCHEMA} — write it with "

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scripts.cli import main as cli
-from scripts.core.retry import RetryPolicy
 from tests.targets.test_schedules import VERSION, publish, set_schedules
 
 NIGHTLY = (
@@ -20,11 +19,7 @@ NIGHTLY = (
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, isolated_kfp_home):
-    for name in ("KFP_TOKEN", "KFP_NAMESPACE", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(RetryPolicy, "delay", lambda self, retry, retry_after=None: 0.0)
+pytestmark = pytest.mark.usefixtures("clean_kfp_environment")
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ head, with no server and no credentials."""
 
 from __future__ import annotations
 
+import pytest
+
+from scripts.cli import main as cli
 from scripts.repo.environments import Environment
 from scripts.repo.model import Repo
 from scripts.targets.schedules.preview import preview_schedules
@@ -60,7 +63,6 @@ def test_a_changed_pipeline_re_pins_its_schedules(pipeline_repo):
 def test_the_preview_reaches_the_pr_comment_through_its_summary_file(
     pipeline_repo, tmp_path, capsys
 ):
-    from scripts.cli import main as cli
     from scripts.targets.publish.report import PublishReport
 
     pipeline_repo.write("projects/alpha.yml", manifest("alpha", ["Default"]))
@@ -111,3 +113,19 @@ def test_the_preview_reaches_the_pr_comment_through_its_summary_file(
     assert "Schedules on merge (prod)" in body
     assert "`alpha/nightly`" in body and "create (planned)" in body
     assert "`0 3 * * *` (UTC)" in body
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '{"rows": 3}', "not json"])
+def test_a_broken_preview_file_is_one_configuration_error(tmp_path, capsys, content):
+    from scripts.targets.publish.report import PublishReport
+
+    summary = tmp_path / "publish.json"
+    report = PublishReport("dev", "https://kfp.dev", "feature-1a2b3c4d", False, [], [])
+    summary.write_text(__import__("json").dumps(report.to_json()), encoding="utf-8")
+    preview = tmp_path / "preview.json"
+    preview.write_text(content, encoding="utf-8")
+    args = ["comment", "--pr", "7", "--summary", str(summary), "--schedules", str(preview)]
+    code = cli.main([*args, "--dry-run"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(preview) in err and "Traceback" not in err and "internal error" not in err

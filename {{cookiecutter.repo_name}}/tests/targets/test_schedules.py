@@ -15,7 +15,6 @@ import shutil
 import pytest
 
 from scripts.cli import main as cli
-from scripts.core.retry import RetryPolicy
 from tests.helpers.git_repos import REPO_ROOT
 from tests.helpers.pipeline_repos import manifest
 
@@ -24,12 +23,7 @@ NIGHTLY = "  - {name: nightly, pipeline: train_model, cron: '0 3 * * *', environ
 HOURLY = "  - {name: hourly, pipeline: score, cron: '@hourly', environments: [dev]}\n"
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, isolated_kfp_home):
-    for name in ("KFP_TOKEN", "KFP_NAMESPACE", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    # Retries without the backoff sleeps: the tests inject failures, not time.
-    monkeypatch.setattr(RetryPolicy, "delay", lambda self, retry, retry_after=None: 0.0)
+pytestmark = pytest.mark.usefixtures("clean_kfp_environment")
 
 
 def publish(repo) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from scripts.core.errors import Problem, ProblemsFound, UsageError
 from scripts.core.report import emit
+from scripts.integrations.common import add_sync_arguments, raise_failures, selected_projects
 from scripts.integrations.mlflow.sync import ExperimentResult
-from scripts.repo.manifests import Project
 
 HELP = (
     "mirror every manifest experiment as the MLflow experiment <project>/<experiment>, tagged "
@@ -20,21 +19,7 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "projects",
-        nargs="*",
-        metavar="PROJECT",
-        help="only these projects (manifest names; default: every project)",
-    )
-    parser.add_argument(
-        "--env", required=True, metavar="ENV", help="environment from environments.yml"
-    )
-    parser.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the plan (create, restore, update, exists) and send no write request",
-    )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_sync_arguments(parser, plan="create, restore, update, exists")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,39 +31,12 @@ def run(args: argparse.Namespace) -> int:
 
     repo = Repo.discover(args.repo)
     environment = load_environment(repo.root, args.env)
-    projects = _selected_projects(load_projects(repo), args.projects)
+    projects = selected_projects(load_projects(repo), args.projects)
     wanted = mlflow.targets(projects, repo.settings.github_repository)
     settings = settings_for(environment) if wanted else None
     results: list[ExperimentResult] = []
     if settings is not None:  # no client at all when there is nothing to sync
         results = mlflow.sync_experiments(MlflowApi(settings), wanted, dry_run=args.dry_run)
     emit(mlflow.SyncReport(environment.name, settings, args.dry_run, results), args.format)
-    _raise_failures(results)
+    raise_failures(results)
     return 0
-
-
-def _selected_projects(projects: list[Project], requested: list[str]) -> list[Project]:
-    """The projects named on the command line (all when none are), so that a typo is a usage
-    error listing the real names instead of a silent no-op."""
-    if not requested:
-        return projects
-    known = {project.name for project in projects}
-    unknown = sorted(set(requested) - known)
-    if unknown:
-        raise UsageError(
-            f"no project {', '.join(map(repr, unknown))} — use one of "
-            f"{', '.join(sorted(known)) or '(none: add projects/<name>.yml)'}"
-        )
-    return [project for project in projects if project.name in requested]
-
-
-def _raise_failures(results: list[ExperimentResult]) -> None:
-    """Turn failed rows into ProblemsFound (after the report is printed), so the exit code says
-    the sync failed and each failure points at its manifest."""
-    failed = [
-        Problem(row.manifest_path, None, f"mlflow experiment {row.name}: {row.message}")
-        for row in results
-        if row.status == "failed"
-    ]
-    if failed:
-        raise ProblemsFound(failed)

@@ -35,6 +35,13 @@ from scripts.core.errors import ConfigError
 from scripts.core.naming import kfp_experiment_name
 from scripts.core.report import Document, SyncResult, Table
 from scripts.integrations import SyncContext
+from scripts.integrations.common import (
+    DRY_RUN_NOTE,
+    OFFLINE,
+    ItemResult,
+    all_ok,
+    setup_failed,
+)
 from scripts.integrations.mlflow.api import (
     ACTIVE,
     DELETED,
@@ -82,19 +89,11 @@ def targets(projects: Iterable[Any], repository: str) -> list[ExperimentTarget]:
     return sorted(found, key=lambda target: target.name)
 
 
-@dataclass
-class ExperimentResult:
-    project: str
-    name: str
-    status: (
-        str  # created | restored | updated | exists | failed; dry run: create | restore | update
-    )
-    link: str | None = None
-    message: str = ""
-    manifest_path: str = ""
+class ExperimentResult(ItemResult):
+    """One MLflow experiment's row. Status: created | restored | updated | exists | failed;
+    dry run: create | restore | update | exists."""
 
-    def to_sync_result(self) -> SyncResult:
-        return SyncResult(KIND, self.name, self.status, self.link, self.message)
+    KIND = KIND  # this module's kind of item, named in its rows and failures
 
 
 def _tag_changes(existing: Any, target: ExperimentTarget) -> dict[str, str]:
@@ -183,9 +182,6 @@ def sync_experiments(
     ]
 
 
-OFFLINE = "create or update (offline)"
-
-
 def sync_step(context: SyncContext) -> list[SyncResult]:
     """publish's step for this integration: the touched projects' experiments as rows. An
     environment without a tracking URI has no MLflow (no rows); a configuration or access
@@ -198,7 +194,7 @@ def sync_step(context: SyncContext) -> list[SyncResult]:
     try:
         settings = settings_for(context.environment)
     except ConfigError as error:
-        return [SyncResult("mlflow", context.environment.name, "failed", message=error.message)]
+        return setup_failed("mlflow", context.environment.name, error.message)
     try:
         api = MlflowApi(settings)
         rows = sync_experiments(api, wanted, dry_run=context.dry_run)
@@ -206,7 +202,7 @@ def sync_step(context: SyncContext) -> list[SyncResult]:
         if context.dry_run and error.code is None:
             # Like publish's offline dry run for KFP: the plan, not a failure.
             return [SyncResult(KIND, t.name, OFFLINE, message=error.message) for t in wanted]
-        return [SyncResult("mlflow", context.environment.name, "failed", message=error.message)]
+        return setup_failed("mlflow", context.environment.name, error.message)
     return [row.to_sync_result() for row in rows]
 
 
@@ -225,28 +221,16 @@ class SyncReport:
             "environment": self.environment,
             "tracking_uri": self.settings.uri if self.settings else None,
             "dry_run": self.dry_run,
-            "ok": all(row.status != "failed" for row in self.results),
-            "experiments": [
-                {
-                    "project": row.project,
-                    "name": row.name,
-                    "status": row.status,
-                    "link": row.link,
-                    "message": row.message,
-                }
-                for row in self.results
-            ],
+            "ok": all_ok(self.results),
+            "experiments": [row.to_json() for row in self.results],
         }
 
     def document(self) -> Document:
         heading = f"mlflow-sync to {self.environment}"
         if self.settings is None:
             return Document(heading, ("no manifest lists an experiment; nothing to sync",))
-        mode = " (dry run: nothing was written)" if self.dry_run else ""
+        mode = DRY_RUN_NOTE if self.dry_run else ""
         where = f"{heading} ({self.settings.uri}){mode}"
-        rows = tuple(
-            (row.project, row.name, row.status, row.message or row.link or "")
-            for row in self.results
-        )
+        rows = tuple(row.table_row() for row in self.results)
         table = Table(("project", "mlflow experiment", "status", "link / message"), rows)
         return Document(heading, (where, table))

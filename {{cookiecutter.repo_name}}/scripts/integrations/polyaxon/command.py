@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from scripts.core.errors import Problem, ProblemsFound, UsageError
 from scripts.core.report import emit
+from scripts.integrations.common import add_sync_arguments, raise_failures, selected_projects
 from scripts.integrations.polyaxon.api import ProjectTarget, Settings
 from scripts.integrations.polyaxon.sync import ProjectResult
-from scripts.repo.manifests import Project
 
 HELP = (
     "create the Polyaxon project of every manifest with `polyaxon: {enabled: true}` in an "
@@ -20,21 +19,7 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "projects",
-        nargs="*",
-        metavar="PROJECT",
-        help="only these projects (manifest names; default: every project)",
-    )
-    parser.add_argument(
-        "--env", required=True, metavar="ENV", help="environment from environments.yml"
-    )
-    parser.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the plan (create, update, exists) and send no write request",
-    )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_sync_arguments(parser, plan="create, update, exists")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     repo = Repo.discover(args.repo)
     environment = load_environment(repo.root, args.env)
-    projects = _selected_projects(load_projects(repo), args.projects)
+    projects = selected_projects(load_projects(repo), args.projects)
     wanted = polyaxon.targets(projects)
     settings = polyaxon.settings_for(environment) if wanted else None
     results, retries = _sync(wanted, settings, dry_run=args.dry_run)
@@ -55,23 +40,8 @@ def run(args: argparse.Namespace) -> int:
         from scripts.core.output import Reporter
 
         Reporter().info(f"note: {retries} transient failure(s) retried")
-    _raise_failures(results)
+    raise_failures(results)
     return 0
-
-
-def _selected_projects(projects: list[Project], requested: list[str]) -> list[Project]:
-    """The projects named on the command line (all when none are), so that a typo is a usage
-    error listing the real names instead of a silent no-op."""
-    if not requested:
-        return projects
-    known = {project.name for project in projects}
-    unknown = sorted(set(requested) - known)
-    if unknown:
-        raise UsageError(
-            f"no project {', '.join(map(repr, unknown))} — use one of "
-            f"{', '.join(sorted(known)) or '(none: add projects/<name>.yml)'}"
-        )
-    return [project for project in projects if project.name in requested]
 
 
 def _sync(
@@ -86,15 +56,3 @@ def _sync(
     api = polyaxon.PolyaxonApi(settings)
     results = polyaxon.sync_projects(api, wanted, dry_run=dry_run)
     return results, api.retries_done
-
-
-def _raise_failures(results: list[ProjectResult]) -> None:
-    """Turn failed rows into ProblemsFound (after the report is printed), so the exit code says
-    the sync failed and each failure points at its manifest."""
-    failed = [
-        Problem(row.manifest_path, None, f"polyaxon project {row.name}: {row.message}")
-        for row in results
-        if row.status == "failed"
-    ]
-    if failed:
-        raise ProblemsFound(failed)

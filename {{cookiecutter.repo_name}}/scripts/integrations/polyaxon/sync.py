@@ -26,6 +26,13 @@ from typing import Any
 from scripts.core.errors import ConfigError
 from scripts.core.report import Document, SyncResult, Table
 from scripts.integrations import SyncContext
+from scripts.integrations.common import (
+    DRY_RUN_NOTE,
+    OFFLINE,
+    ItemResult,
+    all_ok,
+    setup_failed,
+)
 from scripts.integrations.polyaxon.api import (
     TRANSIENT_STATUSES,
     PolyaxonApi,
@@ -61,17 +68,11 @@ def targets(projects: Iterable[Any]) -> list[ProjectTarget]:
 # -- apply ----------------------------------------------------------------------------------
 
 
-@dataclass
-class ProjectResult:
-    project: str  # manifest project
-    name: str  # "<owner>/<polyaxon project>"
-    status: str  # created | exists | updated | failed; dry run: create | exists | update
-    link: str | None = None
-    message: str = ""
-    manifest_path: str = ""
+class ProjectResult(ItemResult):
+    """One Polyaxon project's row, named ``<owner>/<polyaxon project>``. Status: created |
+    exists | updated | failed; dry run: create | exists | update."""
 
-    def to_sync_result(self) -> SyncResult:
-        return SyncResult(KIND, self.name, self.status, self.link, self.message)
+    KIND = KIND  # this module's kind of item, named in its rows and failures
 
 
 def _changes(existing: Any, target: ProjectTarget) -> dict[str, Any]:
@@ -152,12 +153,9 @@ def sync_step(context: SyncContext) -> list[SyncResult]:
                 SyncResult(KIND, f"{settings.owner}/{target.name}", OFFLINE, message=error.message)
                 for target in wanted
             ]
-        return [SyncResult("polyaxon", context.environment.name, "failed", message=error.message)]
+        return setup_failed("polyaxon", context.environment.name, error.message)
     except ConfigError as error:
-        return [SyncResult("polyaxon", context.environment.name, "failed", message=error.message)]
-
-
-OFFLINE = "create or update (offline)"
+        return setup_failed("polyaxon", context.environment.name, error.message)
 
 
 def _unreachable(error: PolyaxonError) -> bool:
@@ -181,17 +179,8 @@ class SyncReport:
             "host": self.settings.host if self.settings else None,
             "owner": self.settings.owner if self.settings else None,
             "dry_run": self.dry_run,
-            "ok": all(row.status != "failed" for row in self.results),
-            "projects": [
-                {
-                    "project": row.project,
-                    "name": row.name,
-                    "status": row.status,
-                    "link": row.link,
-                    "message": row.message,
-                }
-                for row in self.results
-            ],
+            "ok": all_ok(self.results),
+            "projects": [row.to_json() for row in self.results],
         }
 
     def document(self) -> Document:
@@ -199,11 +188,8 @@ class SyncReport:
         if self.settings is None:
             nothing = "no manifest enables Polyaxon (polyaxon: {enabled: true}); nothing to sync"
             return Document(heading, (nothing,))
-        mode = " (dry run: nothing was written)" if self.dry_run else ""
+        mode = DRY_RUN_NOTE if self.dry_run else ""
         where = f"{heading} ({self.settings.host}, owner {self.settings.owner}){mode}"
-        rows = tuple(
-            (row.project, row.name, row.status, row.message or row.link or "")
-            for row in self.results
-        )
+        rows = tuple(row.table_row() for row in self.results)
         table = Table(("project", "polyaxon project", "status", "link / message"), rows)
         return Document(heading, (where, table))

@@ -16,7 +16,8 @@ import copy
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -40,6 +41,29 @@ PREFLIGHT_TIMEOUT = (5.0, 10.0)
 DEFAULT_RETRY = RetryPolicy()
 # The preflight fails fast: a wrong host should be one clear line within seconds.
 PREFLIGHT_RETRY = RetryPolicy(attempts=5, total_seconds=15.0)
+
+
+def predicate(key: str, operation: str, value: str | Sequence[str] | datetime) -> dict[str, Any]:
+    """One predicate of a list filter, its value in the field its type calls for: a str as
+    ``string_value``; a sequence of str as ``string_values`` (for ``IN``); a datetime as an
+    RFC 3339 UTC ``timestamp_value`` (as a ``string_value`` the server would compare it with
+    the integer column as a string, and match nearly everything)."""
+    if isinstance(value, datetime):
+        stamp = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"key": key, "operation": operation, "timestamp_value": stamp}
+    if isinstance(value, str):
+        return {"key": key, "operation": operation, "string_value": value}
+    return {"key": key, "operation": operation, "string_values": {"values": list(value)}}
+
+
+def list_filter(*predicates: dict[str, Any]) -> str:
+    """The ``filter`` parameter of a v2beta1 list call: the predicates, AND-ed by the server.
+
+    URL-encoded once here because the server decodes the filter twice (once as a query
+    parameter, then ``url.QueryUnescape`` in backend/src/apiserver/server/list_request_util.go):
+    names with spaces, '+' or '%' (experiments) stay intact."""
+    document = {"predicates": list(predicates)}
+    return quote(json.dumps(document, separators=(",", ":")), safe="")
 
 
 class KfpApi:
@@ -157,15 +181,6 @@ class KfpApi:
             body=body,
         )
 
-    @staticmethod
-    def name_filter(key: str, value: str) -> str:
-        """A filter on one key, URL-encoded once here because the server decodes the filter
-        twice (once as a query parameter, then ``url.QueryUnescape`` in
-        backend/src/apiserver/server/list_request_util.go): names with spaces, '+' or '%'
-        (experiments) stay intact."""
-        document = {"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]}
-        return quote(json.dumps(document, separators=(",", ":")), safe="")
-
     def ui_link(self, pipeline_id: str, version_id: str | None = None) -> str:
         link = f"{self.host}/#/pipelines/details/{pipeline_id}"
         return f"{link}/version/{version_id}" if version_id else link
@@ -228,7 +243,7 @@ class KfpApi:
             f"list pipelines named {name}",
             self.client.list_pipelines,
             page_size=2,
-            filter=self.name_filter("name", name),
+            filter=list_filter(predicate("name", "EQUALS", name)),
             namespace=self.namespace,
         )
         matches = [p for p in (response.pipelines or []) if p.name == name]
@@ -310,7 +325,7 @@ class KfpApi:
             self.client.list_pipeline_versions,
             pipeline_id,
             page_size=2,
-            filter=self.name_filter("name", version_name),
+            filter=list_filter(predicate("name", "EQUALS", version_name)),
         )
         matches = [v for v in (response.pipeline_versions or []) if v.name == version_name]
         return self.with_spec(matches[0]) if matches else None
@@ -344,7 +359,7 @@ class KfpApi:
             f"look up experiment {name}",
             self.client.list_experiments,
             page_size=2,
-            filter=self.name_filter("display_name", name),
+            filter=list_filter(predicate("display_name", "EQUALS", name)),
             namespace=self.namespace,
         )
         matches = [e for e in (response.experiments or []) if e.display_name == name]

@@ -19,18 +19,16 @@ lists runs whose description holds ``kfp-monorepo-run: <owner/repo>#<number> ``.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from scripts.core.errors import CheckFailed
 from scripts.core.retry import RetryPolicy
-from scripts.targets.kfp.api import KfpApi
+from scripts.targets.kfp.api import KfpApi, list_filter, predicate
 from scripts.targets.kfp.remote_run import run_link
 from scripts.targets.kfp.run_queries import run_row
 
@@ -181,11 +179,7 @@ def start_pr_run(
 def pr_runs(api: KfpApi, repository: str, number: int) -> list[PrRun]:
     """The runs started from this pull request in ``api``'s namespace, newest first."""
     needle = f"{RUN_PREFIX}: {repository}#{number} "
-    document = {
-        "predicates": [{"key": "description", "operation": "IS_SUBSTRING", "string_value": needle}]
-    }
-    # URL-encoded once here: the server decodes the filter twice.
-    filter_text = quote(json.dumps(document, separators=(",", ":")), safe="")
+    filter_text = list_filter(predicate("description", "IS_SUBSTRING", needle))
     found = []
     for run in _pages(api, filter_text):
         match = next(

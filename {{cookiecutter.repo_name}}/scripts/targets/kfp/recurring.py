@@ -11,12 +11,10 @@ Retries and error translation are ``KfpApi.call``'s.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 
-from scripts.targets.kfp.api import KfpApi
+from scripts.targets.kfp.api import KfpApi, list_filter, predicate
 from scripts.targets.schedules.model import Config, DesiredSchedule, RemoteSchedule, managed_key
 
 PAGE_SIZE = 200  # the server caps page_size at 200
@@ -79,7 +77,7 @@ class RecurringRuns:
         for what, kwargs in (
             (
                 f"look up version {version_name}",
-                {"filter": _filter(("name", "EQUALS", version_name))},
+                {"filter": list_filter(predicate("name", "EQUALS", version_name))},
             ),
             ("look up the newest version", {"sort_by": "created_at desc"}),
         ):
@@ -101,8 +99,9 @@ class RecurringRuns:
                 f"list active runs of recurring run {recurring_run_id}",
                 self.api.client.list_runs,
                 page_size=1,
-                filter=_filter(
-                    ("recurring_run_id", "EQUALS", recurring_run_id), (key, "IN", values)
+                filter=list_filter(
+                    predicate("recurring_run_id", "EQUALS", recurring_run_id),
+                    predicate(key, "IN", values),
                 ),
                 **self._scope(),
             )
@@ -188,14 +187,3 @@ def remote_schedule(row: Any, repository: str, *, key: str | None = None) -> Rem
         namespace=row.namespace or None,
         key=key or managed_key(row.description, repository),
     )
-
-
-def _filter(*predicates: tuple[str, str, Any]) -> str:
-    """A list filter, URL-encoded once here because the server decodes it twice."""
-    rows = []
-    for key, operation, value in predicates:
-        if isinstance(value, tuple):
-            rows.append({"key": key, "operation": operation, "string_values": {"values": value}})
-        else:
-            rows.append({"key": key, "operation": operation, "string_value": value})
-    return quote(json.dumps({"predicates": rows}, separators=(",", ":")), safe="")

@@ -17,14 +17,12 @@ Newest first (``created_at desc``), page by page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
-from scripts.targets.kfp.api import KfpApi
+from scripts.targets.kfp.api import KfpApi, list_filter, predicate
 
 PAGE_SIZE = 200
 CHUNK = 40
@@ -102,10 +100,10 @@ class RunQueries:
         found: dict[str, RunRow] = {}
         for index in range(0, len(recurring_run_ids), CHUNK):
             ids = tuple(recurring_run_ids[index : index + CHUNK])
-            since = ("created_at", "GREATER_THAN_EQUALS", {"timestamp_value": _rfc3339(start)})
-            active = ("state", "IN", {"string_values": {"values": list(ACTIVE_STATES)}})
+            since = predicate("created_at", "GREATER_THAN_EQUALS", start)
+            active = predicate("state", "IN", ACTIVE_STATES)
             for extra in (since, active):
-                for run in self._pages(_filter(_ids(ids), extra)):
+                for run in self._pages(list_filter(_ids(ids), extra)):
                     found[run.run_id] = run
         return sorted(found.values(), key=lambda r: (r.created_at or EPOCH, r.run_id))
 
@@ -128,17 +126,7 @@ class RunQueries:
                 return
 
 
-def _ids(ids: tuple[str, ...]) -> tuple[str, str, dict]:
+def _ids(ids: tuple[str, ...]) -> dict[str, Any]:
     if len(ids) == 1:
-        return ("recurring_run_id", "EQUALS", {"string_value": ids[0]})
-    return ("recurring_run_id", "IN", {"string_values": {"values": list(ids)}})
-
-
-def _filter(*predicates: tuple[str, str, dict]) -> str:
-    """URL-encoded once here: the server decodes the filter twice."""
-    rows = [{"key": key, "operation": op, **value} for key, op, value in predicates]
-    return quote(json.dumps({"predicates": rows}, separators=(",", ":")), safe="")
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return predicate("recurring_run_id", "EQUALS", ids[0])
+    return predicate("recurring_run_id", "IN", ids)

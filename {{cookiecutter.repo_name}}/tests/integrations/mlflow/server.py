@@ -15,6 +15,8 @@ When the executable is missing the tests are skipped; with ``REQUIRE_MLFLOW=1`` 
 whose services-tests job runs ``make mlflow-server``) they fail instead, so CI can never go
 green by skipping them.
 
+Finding, starting and stopping it is ``tests/helpers/server_process.py``'s part.
+
 Fixture: ``mlflow_server`` (session): ``MlflowServer`` with ``url``, ``username``,
 ``password``, ``log``; ``environ()`` gives the variables that point a client at it.
 """
@@ -22,10 +24,7 @@ Fixture: ``mlflow_server`` (session): ``MlflowServer`` with ``url``, ``username`
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
-import tempfile
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,34 +32,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.docker_services import ServiceError, free_port, log_tail, stop, wait_until
+from tests.helpers.docker_services import free_port, log_tail
+from tests.helpers.server_process import (
+    ServerProgram,
+    http_answers,
+    isolated_environ,
+    session_server,
+    start_server,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-STARTUP_TIMEOUT = 180.0  # seconds; ~12 s here (database migrations), more on a loaded machine
-BINARY_VARIABLE = "MLFLOW_SERVER_BIN"
 ADMIN = "admin"
 ADMIN_PASSWORD = "test-mlflow-Passw0rd"  # only ever on 127.0.0.1, in a throwaway database
-
-
-def mlflow_required() -> bool:
-    return os.environ.get("REQUIRE_MLFLOW") == "1"
-
-
-def unavailable(reason: str) -> None:
-    """Skip, or fail when the environment promises MLflow (REQUIRE_MLFLOW=1 in CI)."""
-    if mlflow_required():
-        pytest.fail(f"REQUIRE_MLFLOW=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def find_mlflow_server(environ: dict[str, str] | None = None) -> str | None:
-    """The server's mlflow executable: $MLFLOW_SERVER_BIN, or this repo's .venv-mlflow."""
-    environ = os.environ if environ is None else environ
-    configured = environ.get(BINARY_VARIABLE)
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    local = REPO_ROOT / ".venv-mlflow" / "bin" / "mlflow"
-    return str(local) if os.access(local, os.X_OK) else None
+MLFLOW = ServerProgram(  # ~12 s to start here (database migrations)
+    name="mlflow",
+    executable="mlflow",
+    binary_variable="MLFLOW_SERVER_BIN",
+    make_target="mlflow-server",
+    description="MLflow server",
+)
 
 
 @dataclass(frozen=True)
@@ -91,14 +80,10 @@ def server_answers(url: str) -> bool:
             + base64.b64encode(f"{ADMIN}:{ADMIN_PASSWORD}".encode()).decode()
         },
     )
-    try:
-        with urllib.request.urlopen(request, timeout=2.0):
-            return True
-    except (OSError, urllib.error.URLError):
-        return False
+    return http_answers(request)
 
 
-def start_server(mlflow: str, folder: Path) -> tuple[subprocess.Popen, MlflowServer]:
+def start_mlflow(mlflow: str, folder: Path) -> tuple[subprocess.Popen, MlflowServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = folder / "mlflow.log"
@@ -116,9 +101,7 @@ def start_server(mlflow: str, folder: Path) -> tuple[subprocess.Popen, MlflowSer
         encoding="utf-8",
     )
     environ = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(folder / "home"),
-        "LANG": "C.UTF-8",
+        **isolated_environ(folder / "home"),
         "MLFLOW_AUTH_CONFIG_PATH": str(auth_config),
         # The auth app's CSRF protection needs a fixed key; any value does for one server.
         "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-only-secret",
@@ -146,48 +129,18 @@ def start_server(mlflow: str, folder: Path) -> tuple[subprocess.Popen, MlflowSer
         "--uvicorn-opts",
         "--timeout-graceful-shutdown 2",
     ]
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=environ,
-            cwd=folder,
-            start_new_session=True,  # stop() ends the group: uvicorn's workers and all
-        )
-    server = MlflowServer(url=url, username=ADMIN, password=ADMIN_PASSWORD, log=log)
-    try:
-        wait_until(
-            lambda: server_answers(url),
-            process,
-            name="mlflow server",
-            log=log,
-            timeout=STARTUP_TIMEOUT,
-        )
-    except BaseException:
-        stop(process)
-        raise
-    return process, server
+    process = start_server(
+        command,
+        name="mlflow server",
+        log=log,
+        environ=environ,
+        ready=lambda: server_answers(url),
+        cwd=folder,
+    )
+    return process, MlflowServer(url=url, username=ADMIN, password=ADMIN_PASSWORD, log=log)
 
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    mlflow = find_mlflow_server()
-    if mlflow is None:
-        configured = os.environ.get(BINARY_VARIABLE)
-        unavailable(
-            f"{BINARY_VARIABLE}={configured} is not an executable file"
-            if configured
-            else f"no MLflow server (set {BINARY_VARIABLE}, or run `make mlflow-server` to "
-            "create .venv-mlflow)"
-        )
-    folder = Path(tempfile.mkdtemp(prefix="mlflow-", dir=tmp_path_factory.getbasetemp()))
-    try:
-        process, server = start_server(mlflow, folder)
-    except ServiceError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with session_server(MLFLOW, tmp_path_factory, start_mlflow) as server:
         yield server
-    finally:
-        stop(process)

@@ -23,6 +23,8 @@ tests: it forwards requests with the right ``Authorization: Token <token>`` head
 sandbox and answers 401 ``{"detail": "Invalid token."}`` (Django REST framework's token
 authentication answer, which Polyaxon's token-checking servers give) to anything else.
 
+Finding, starting and stopping the sandbox is ``tests/helpers/server_process.py``'s part.
+
 Fixtures:
 - ``polyaxon_server`` (session): ``PolyaxonServer`` with ``url``, ``artifacts_root``, ``log``.
 - ``polyaxon_gateway`` (session): ``PolyaxonGateway`` with ``url`` and the ``token`` it accepts.
@@ -33,65 +35,44 @@ from __future__ import annotations
 import http.client
 import http.server
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import threading
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers.docker_services import (
-    ServiceError,
-    free_port,
-    log_tail,
-    stop,
-    wait_until,
+from tests.helpers.docker_services import free_port, log_tail
+from tests.helpers.server_process import (
+    ServerProgram,
+    http_answers,
+    isolated_environ,
+    session_server,
+    start_server,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-STARTUP_TIMEOUT = 180.0  # seconds; ~20 s here, but migrations on a loaded CI machine are slow
-BINARY_VARIABLE = "POLYAXON_SANDBOX_BIN"
 DEFAULT_OWNER = "default"  # Polyaxon CE has one organisation, named "default"
 GATEWAY_TOKEN = "test-polyaxon-token"
+HAUPT = ServerProgram(  # ~20 s to start here (database migrations)
+    name="polyaxon",
+    executable="haupt",
+    binary_variable="POLYAXON_SANDBOX_BIN",
+    make_target="polyaxon-sandbox",
+    description="haupt executable",
+    on_path=True,
+)
 
 
-def polyaxon_required() -> bool:
-    return os.environ.get("REQUIRE_POLYAXON") == "1"
-
-
-def unavailable(reason: str) -> None:
-    """Skip, or fail when the environment promises Polyaxon (REQUIRE_POLYAXON=1 in CI)."""
-    if polyaxon_required():
-        pytest.fail(f"REQUIRE_POLYAXON=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def find_haupt(environ: dict[str, str] | None = None) -> str | None:
+def find_haupt(environ: Mapping[str, str] | None = None) -> str | None:
     """The haupt executable: $POLYAXON_SANDBOX_BIN, this repo's .venv-polyaxon, or PATH."""
-    environ = os.environ if environ is None else environ
-    configured = environ.get(BINARY_VARIABLE)
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    local = REPO_ROOT / ".venv-polyaxon" / "bin" / "haupt"
-    if os.access(local, os.X_OK):
-        return str(local)
-    return shutil.which("haupt")
+    return HAUPT.find(environ)
 
 
 def server_answers(url: str) -> bool:
     """True once the API answers a real query (the database is migrated by then)."""
-    try:
-        with urllib.request.urlopen(f"{url}/api/v1/{DEFAULT_OWNER}/projects/list", timeout=2.0):
-            return True
-    except (OSError, urllib.error.URLError):
-        return False
+    return http_answers(f"{url}/api/v1/{DEFAULT_OWNER}/projects/list")
 
 
 @dataclass(frozen=True)
@@ -113,9 +94,7 @@ def start_sandbox(haupt: str, folder: Path) -> tuple[subprocess.Popen, PolyaxonS
     for sub in ("home", "store", "archives", "artifacts", "offline"):
         (folder / sub).mkdir(parents=True)
     environ = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(folder / "home"),
-        "LANG": "C.UTF-8",
+        **isolated_environ(folder / "home"),
         # Defaults are /tmp/plx/...: shared between sandboxes, so point them at our folder.
         "POLYAXON_ARCHIVES_ROOT": str(folder / "archives"),
         "POLYAXON_ARTIFACTS_ROOT": str(folder / "artifacts"),
@@ -135,50 +114,16 @@ def start_sandbox(haupt: str, folder: Path) -> tuple[subprocess.Popen, PolyaxonS
         "--path",
         str(store),
     ]
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=environ,
-            start_new_session=True,  # stop() ends the group: uvicorn's workers and all
-        )
-    server = PolyaxonServer(url=url, artifacts_root=store, log=log)
-    try:
-        wait_until(
-            lambda: server_answers(url),
-            process,
-            name="haupt sandbox",
-            log=log,
-            timeout=STARTUP_TIMEOUT,
-        )
-    except BaseException:
-        stop(process)
-        raise
-    return process, server
+    process = start_server(
+        command, name="haupt sandbox", log=log, environ=environ, ready=lambda: server_answers(url)
+    )
+    return process, PolyaxonServer(url=url, artifacts_root=store, log=log)
 
 
 @pytest.fixture(scope="session")
 def polyaxon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolyaxonServer]:
-    haupt = find_haupt()
-    if haupt is None:
-        configured = os.environ.get(BINARY_VARIABLE)
-        unavailable(
-            f"{BINARY_VARIABLE}={configured} is not an executable file"
-            if configured
-            else f"no haupt executable (set {BINARY_VARIABLE}, or run `make polyaxon-sandbox` "
-            "to create .venv-polyaxon)"
-        )
-    folder = Path(tempfile.mkdtemp(prefix="polyaxon-", dir=tmp_path_factory.getbasetemp()))
-    try:
-        process, server = start_sandbox(haupt, folder)
-    except ServiceError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with session_server(HAUPT, tmp_path_factory, start_sandbox) as server:
         yield server
-    finally:
-        stop(process)
 
 
 # -- the token-checking front door ---------------------------------------------------------
