@@ -135,6 +135,35 @@ def check_image_registry(value: str) -> str | None:
     return None
 
 
+GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+GCP_REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+
+
+def check_target(key: str, value: str) -> str | None:
+    if value not in ("kfp", "vertex"):
+        return f"{key} {value!r} is not a target — answer kfp or vertex"
+    return None
+
+
+def check_gcp_project(value: str) -> str | None:
+    if not GCP_PROJECT.match(value):
+        return (
+            f"gcp_project {value!r} is not a Google Cloud project ID — 6 to 30 lowercase letters, "
+            "digits and hyphens, starting with a letter, e.g. 'acme-ml'"
+        )
+    return None
+
+
+def check_gcp_region(value: str) -> str | None:
+    if not GCP_REGION.match(value):
+        return f"gcp_region {value!r} is not a Google Cloud region — e.g. 'europe-west4'"
+    return None
+
+
+def default_gcp_project(answers: dict) -> str:
+    return answers["github_org"].lower() + "-ml"
+
+
 def check_flag(key: str, value: object) -> str | None:
     if not isinstance(value, bool):
         return f"{key} {value!r} is not a yes/no answer — answer true or false"
@@ -160,6 +189,7 @@ DERIVED_DEFAULTS = {
     "platform_team": (("github_org",), default_platform_team),
     "package_name": (("github_org",), default_package_name),
     "image_registry": (("github_org", "repo_name"), default_image_registry),
+    "gcp_project": (("github_org",), default_gcp_project),
 }
 
 
@@ -174,6 +204,10 @@ def problems_by_answer(answers: dict) -> dict[str, str | None]:
         "python_version": check_python_version(answers["python_version"]),
         "kfp_dev_host": check_host("kfp_dev_host", answers["kfp_dev_host"]),
         "kfp_prod_host": check_host("kfp_prod_host", answers["kfp_prod_host"]),
+        "dev_target": check_target("dev_target", answers["dev_target"]),
+        "prod_target": check_target("prod_target", answers["prod_target"]),
+        "gcp_project": check_gcp_project(answers["gcp_project"]),
+        "gcp_region": check_gcp_region(answers["gcp_region"]),
         "image_registry": check_image_registry(answers["image_registry"]),
         "include_polyaxon": check_flag("include_polyaxon", answers["include_polyaxon"]),
         "include_mlflow": check_flag("include_mlflow", answers["include_mlflow"]),

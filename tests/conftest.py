@@ -12,7 +12,8 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
 
 # Every meaningful combination of the options, with readable ids. The three booleans change
-# which files exist; python_version changes rendered values only.
+# which files exist; python_version changes rendered values only; the targets change
+# environments.yml and the workflows (Google credentials in the jobs that reach Vertex AI).
 COMBINATIONS = {
     "defaults": {},
     "polyaxon": {"include_polyaxon": True},
@@ -32,7 +33,11 @@ COMBINATIONS = {
         "image_registry": "registry.example.com:5000/zeta/ml",
         "kfp_dev_host": "http://kfp-dev.internal:8888",
         "kfp_prod_host": "https://kfp.zeta.example.com/pipeline",
+        "prod_target": "vertex",
+        "gcp_project": "zeta-ml-prod",
+        "gcp_region": "us-central1",
     },
+    "vertex": {"dev_target": "vertex", "prod_target": "vertex"},
 }
 
 

@@ -106,12 +106,21 @@ def test_environments_structure(cookies, combination):
     root = bake_ok(cookies, context)
     environments = yaml.safe_load((root / "environments.yml").read_text("utf-8"))["environments"]
     assert set(environments) == {"dev", "prod"}
-    assert environments["dev"]["kfp_host"] == context.get(
-        "kfp_dev_host", "https://kfp.dev.example.com"
-    )
-    assert environments["prod"]["kfp_host"] == context.get(
-        "kfp_prod_host", "https://kfp.example.com"
-    )
+    for name, default_host in (
+        ("dev", "https://kfp.dev.example.com"),
+        ("prod", "https://kfp.example.com"),
+    ):
+        environment = environments[name]
+        if context.get(f"{name}_target", "kfp") == "vertex":
+            project = context.get("gcp_project", "acme-ml")
+            region = context.get("gcp_region", "europe-west4")
+            assert environment["target"] == "vertex" and "kfp_host" not in environment
+            assert (environment["project"], environment["region"]) == (project, region)
+            assert environment["registry"].startswith(f"https://{region}-kfp.pkg.dev/{project}/")
+            assert environment["service_account"].endswith(f"@{project}.iam.gserviceaccount.com")
+        else:
+            assert "target" not in environment
+            assert environment["kfp_host"] == context.get(f"kfp_{name}_host", default_host)
     for environment in environments.values():
         assert ("polyaxon_host" in environment) == context.get("include_polyaxon", False)
         # MLflow's URIs are not asked for: written commented out, for the user to fill in

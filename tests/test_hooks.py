@@ -21,6 +21,10 @@ DEFAULT_ANSWERS = {
     "python_version": "3.11",
     "kfp_dev_host": "https://kfp.dev.example.com",
     "kfp_prod_host": "https://kfp.example.com",
+    "dev_target": "kfp",
+    "prod_target": "kfp",
+    "gcp_project": "acme-ml",
+    "gcp_region": "europe-west4",
     "image_registry": "ghcr.io/acme/acme-ml-pipelines",
     "include_polyaxon": False,
     "include_mlflow": False,
@@ -65,6 +69,19 @@ def test_every_problem_is_reported_at_once():
 )
 def test_accepted_values(key, value):
     assert pre_gen.validate({**DEFAULT_ANSWERS, key: value}) == []
+
+
+def test_vertex_answers_are_checked():
+    answers = {
+        **DEFAULT_ANSWERS,
+        "prod_target": "gke",
+        "gcp_project": "Acme_ML",
+        "gcp_region": "europe west4",
+    }
+    problems = pre_gen.validate(answers)
+    assert [p.split()[0] for p in problems] == ["prod_target", "gcp_project", "gcp_region"]
+    assert "kfp or vertex" in problems[0]
+    assert pre_gen.validate({**DEFAULT_ANSWERS, "dev_target": "vertex"}) == []
 
 
 def test_the_defaults_in_cookiecutter_json_match():

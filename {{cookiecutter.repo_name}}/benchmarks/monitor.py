@@ -25,39 +25,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.schedules import REPOSITORY, upload_pipelines
-from scripts.repo.environments import Environment
-from scripts.repo.manifests import Experiment, Project
-from scripts.repo.schedules import Schedule, Slo
+from benchmarks._schedule_bench import REPOSITORY, bench_project, server_with_pipelines, sync
+from scripts.repo.manifests import Project
+from scripts.repo.schedules import Slo
 from scripts.targets.kfp.client import connect
 from scripts.targets.kfp.run_queries import run_row
+from scripts.targets.kfp.target import KfpScheduleScope
 from scripts.targets.monitor.watch import watch
-from scripts.targets.schedules.sync import sync_schedules
 from tests.servers.kfp_api import KfpApiServer
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def project(schedules: int) -> Project:
-    rows = tuple(
-        Schedule(
-            "bench",
-            f"s{i:03d}",
-            f"p{i % 50:02d}",
-            f"{i % 60} {i % 24} * * *",
-            environments=("dev",),
-            slo=Slo(max_duration=timedelta(hours=1)),
-            manifest_path="projects/bench.yml",
-        )
-        for i in range(schedules)
-    )
-    return Project(
-        "bench",
-        "",
-        (Experiment("Default"),),
-        ("@acme/ml",),
-        schedules=rows,
-        manifest_path="projects/bench.yml",
+    """``schedules`` schedules over 50 pipelines, spread over the day's hours and minutes,
+    each with an SLO of one hour's run time."""
+    return bench_project(
+        schedules,
+        50,
+        lambda i: f"{i % 60} {i % 24} * * *",
+        slo=Slo(max_duration=timedelta(hours=1)),
     )
 
 
@@ -117,22 +104,10 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=100)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
-    server = KfpApiServer().start()
-    try:
-        server.clock.set(START)
-        upload_pipelines(server, 50)
-        environment = Environment("dev", server.url)
+    with server_with_pipelines(50, clock=START) as (server, environment):
         projects = [project(args.schedules)]
         api = connect(environment)
-        sync_schedules(
-            projects,
-            environment,
-            lambda namespace: api,
-            repository=REPOSITORY,
-            version_name="main-00000000",
-            dry_run=False,
-            now=START,
-        )
+        sync(projects, environment, api, now=START)
         started = time.perf_counter()
         runs = seed_runs(server, args.days)
         seeded = time.perf_counter() - started
@@ -143,7 +118,7 @@ def main() -> int:
         result = watch(
             projects,
             environment,
-            lambda namespace: api,
+            lambda namespace: KfpScheduleScope(api),
             repository=REPOSITORY,
             start=now - timedelta(hours=2),
             now=now,
@@ -154,8 +129,6 @@ def main() -> int:
         started = time.perf_counter()
         naive_pass(api, ids)
         naive = (len(server.requests), time.perf_counter() - started)
-    finally:
-        server.stop()
     print(
         f"{args.schedules} schedules, {runs} runs ({seeded:.0f} s to seed), "
         f"{args.latency_ms:.0f} ms per request"

@@ -5,7 +5,11 @@ pytest_plugins = [
     "tests.helpers.git_repos",
     "tests.helpers.pipeline_repos",
     "tests.helpers.docker_services",
+    "tests.helpers.kfp_environment",
     "tests.servers.fixtures",
     "tests.servers.github_fixtures",
     "tests.servers.slack_fixtures",
+    "tests.servers.tls_fixtures",
+    "tests.servers.registry_fixtures",
+    "tests.servers.vertex_fixtures",
 ]

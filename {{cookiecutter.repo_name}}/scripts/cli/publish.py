@@ -10,8 +10,9 @@ from pathlib import Path
 from scripts.core.errors import ProblemsFound, ScriptError, UsageError
 
 HELP = (
-    "upload the compiled pipelines (build/compile.json) as versions to an environment's KFP, "
-    "and create the projects' experiments"
+    "upload the compiled pipelines (build/compile.json) as versions to an environment's KFP "
+    "(or as tagged templates to its Artifact Registry, on Vertex AI), and create the projects' "
+    "experiments"
 )
 
 
@@ -96,24 +97,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace, plan, environment, repository: str = ""):
-    """Apply the plan through one preflighted client (one per namespace, sharing its
-    connections); returns the report and how many transient failures were retried. On a pull
-    request, versions are marked for `cleanup` (``repository``: the settings' fallback)."""
-    from scripts.targets.kfp.client import connect, is_unreachable
-    from scripts.targets.publish.apply import Publisher, apply_plan
+    """Apply the plan through the environment's target, preflighted once; returns the report
+    and how many transient failures were retried. On a pull request, versions are marked for
+    `cleanup` (``repository``: the settings' fallback)."""
+    from scripts.targets.errors import is_unreachable
+    from scripts.targets.publish.apply import apply_plan
     from scripts.targets.publish.report import PublishReport
     from scripts.targets.publish.versions import pull_request_mark
+    from scripts.targets.select import target_for
 
     report = PublishReport(
         environment=environment.name,
-        host=environment.kfp_host,
+        host=environment.address,
         version=plan.version,
         dry_run=args.dry_run,
         pipelines=[],
         experiments=[],
     )
+    target = target_for(environment)
     try:
-        api = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
+        target.connect()  # preflight: unreachable, 401 and 403 stop here, one line
     except ScriptError as error:
         if args.dry_run and is_unreachable(error):
             return _offline(report, plan, error), 0
@@ -121,24 +124,15 @@ def _publish(args: argparse.Namespace, plan, environment, repository: str = ""):
         report.error = str(error)
         write_summaries(args, report)
         raise
-    apis = {environment.namespace: api}
-
-    def api_for(namespace: str | None):
-        if namespace not in apis:  # every namespace of the plan exists already; just in case
-            apis[namespace] = api.in_namespace(namespace)
-        return apis[namespace]
-
-    for target in plan.pipelines + plan.experiments:  # create them before the threads start
-        api_for(target.namespace)
-    publisher = Publisher(
-        api_for,
+    publisher = target.publisher(
+        plan,
         version=plan.version,
         dry_run=args.dry_run,
         always_upload=args.always_upload,
         mark=pull_request_mark(repository),
     )
     report.pipelines, report.experiments = apply_plan(plan, publisher, jobs=args.jobs)
-    return report, api.retries_done
+    return report, target.retries_done
 
 
 def _offline(report, plan, error: ScriptError):

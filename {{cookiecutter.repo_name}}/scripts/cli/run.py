@@ -128,17 +128,13 @@ def _run_remote(args, repo, pipeline, given) -> int:
     from scripts.core.output import print_json
     from scripts.repo.environments import load_environment
     from scripts.repo.manifests import load_project
-    from scripts.targets.kfp.client import connect
-    from scripts.targets.kfp.remote_run import start_remote_run
+    from scripts.targets.select import connected_target
 
     if args.version is not None:
         check_version_name(args.version)
     environment = load_environment(repo.root, args.env)
     project = load_project(repo, pipeline.project, validate=False)
-    api = connect(environment)
-    namespace = project.namespace_for(environment.name, environment.namespace)
-    started = start_remote_run(
-        api.in_namespace(namespace),
+    started = connected_target(environment).start_run(
         pipeline,
         project,
         given,

@@ -20,6 +20,11 @@ enforces (or a stricter one we choose so names stay valid everywhere they appear
 |  | ignores case, accents and Unicode form), so one manifest may not list both |
 | GitHub repository | ``GITHUB_REPOSITORY``: ``OWNER/NAME`` |
 | image reference | ``IMAGE_REFERENCE``: ``[registry[:port]/]path[:tag][@digest]`` |
+| Artifact Registry package | the KFP pipeline name (``REGISTRY_PACKAGE``, the same rule) |
+| Artifact Registry tag | the version name (``REGISTRY_TAG``); PR versions also ``pr-<N>-<sha8>`` |
+| Vertex AI experiment | ``<project>-<experiment>`` lowercased, spaces and ``_`` -> ``-`` |
+|  | (``VERTEX_EXPERIMENT``); a manifest name that cannot map is an error |
+| Vertex AI label | ``LABEL_VALUE``: lowercase letters, digits, ``_`` and ``-``, at most 63 |
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ COMPONENT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # The server checks every uploaded spec's pipelineInfo.name against this; the compiler does not
 # check a name passed as pipeline_name=, so compile does.
 KFP_PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+# Artifact Registry (KFP format) takes the package name from pipelineInfo.name; Vertex AI
+# Pipelines accepts templates whose name follows its pipeline-name rule, which is KFP's.
+REGISTRY_PACKAGE = KFP_PIPELINE_NAME
+REGISTRY_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+VERTEX_EXPERIMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 VERSION_NAME_MAX = 63  # characters of a generated version name: a DNS-1123 label
 VERSION_NAME_MAX_BYTES = 127  # the server's limit on any version name (its column size)
 KFP_EXPERIMENT_MAX_BYTES = 128  # the server's limit on an experiment's display name
@@ -70,6 +81,37 @@ def kfp_pipeline_name(project: str, pipeline: str) -> str:
 
 def kfp_experiment_name(project: str, experiment: str) -> str:
     return f"{project}/{experiment}"
+
+
+def registry_package_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an Artifact Registry KFP package (None when it can)."""
+    if REGISTRY_PACKAGE.match(name):
+        return None
+    return (
+        f"{name!r} cannot be an Artifact Registry package name: it must be 1 to 128 lowercase "
+        "letters, digits and hyphens, starting with a letter or digit — rename the project or "
+        "pipeline module (the package is the compiled pipelineInfo.name)"
+    )
+
+
+def vertex_experiment_name(project: str, experiment: str) -> str:
+    """The Vertex AI experiment of a manifest experiment: ``<project>-<experiment>``, lowercased,
+    each run of spaces, ``_`` and ``-`` one ``-``. A UsageError when the result breaks Vertex's
+    rule (other characters, or too long): the manifest name cannot map."""
+    name = re.sub(r"[\s_-]+", "-", f"{project}-{experiment}".lower()).strip("-")
+    if not VERTEX_EXPERIMENT.match(name):
+        raise UsageError(
+            f"experiment {experiment!r} of project {project} cannot be a Vertex AI experiment: "
+            f"{name!r} must be 1 to 128 lowercase letters, digits and hyphens — rename it using "
+            "letters, digits, spaces, '_' or '-'"
+        )
+    return name
+
+
+def label_value(text: str) -> str:
+    """``text`` as a Google Cloud label value: lowercase, other characters -> ``_``, at most 63
+    (labels find our runs and schedules again; they need not be read back exactly)."""
+    return re.sub(r"[^a-z0-9_-]", "_", text.lower())[:63]
 
 
 def owner_key(owner: str) -> str:

@@ -1,13 +1,19 @@
 # Do not edit: the template owns this file (make template-update brings its changes).
-"""The KFP environments (dev, prod, ...) from ``environments.yml``, with run-time overrides.
+"""The environments (dev, prod, ...) from ``environments.yml``, with run-time overrides.
 
 Publishing, image building and Polyaxon sync all start here: which host, which namespace, which
-registry. Environment variables override the file so CI (and a developer pointing at a test
-server) never needs to edit it: KFP_HOST, KFP_NAMESPACE, IMAGE_REGISTRY, POLYAXON_HOST,
-POLYAXON_OWNER. An override is checked by the rule the file's value has, and a bad one is blamed
-on its variable (``KFP_HOST '127.0.0.1:9' is not an http(s) URL (from $KFP_HOST) — ...``), never
-on a line of environments.yml it did not come from. ``Environment.from_variables`` remembers
-which settings a variable gave, for the messages of later checks (``client.connect``).
+registry, and which target runs the pipelines: ``target: kfp`` (the default; a KFP API at
+``kfp_host``) or ``target: vertex`` (Vertex AI Pipelines in ``project``/``region``, templates in
+the Artifact Registry repository ``registry``). Environment variables override the file so CI
+(and a developer pointing at a test server) never needs to edit it: KFP_HOST, KFP_NAMESPACE,
+IMAGE_REGISTRY, POLYAXON_HOST, POLYAXON_OWNER, VERTEX_API_ENDPOINT (the Vertex AI API's
+``host[:port]``, e.g. a private endpoint) and KFP_REGISTRY_HOST (``registry_endpoint``: the URL
+the registry client uses instead of ``registry``; templates are still referenced by
+``registry``, the URL Vertex AI reads them from). An override is checked by the rule the file's
+value has, and a bad one is blamed on its variable (``KFP_HOST '127.0.0.1:9' is not an http(s)
+URL (from $KFP_HOST) — ...``), never on a line of environments.yml it did not come from.
+``Environment.from_variables`` remembers which settings a variable gave, for the messages of
+later checks (``client.connect``).
 """
 
 from __future__ import annotations
@@ -30,10 +36,21 @@ OVERRIDES = {
     "image_registry": "IMAGE_REGISTRY",
     "polyaxon_host": "POLYAXON_HOST",
     "polyaxon_owner": "POLYAXON_OWNER",
+    "registry_endpoint": "KFP_REGISTRY_HOST",
+    "api_endpoint": "VERTEX_API_ENDPOINT",
+}
+TARGETS = ("kfp", "vertex")
+URL_SETTINGS = ("registry", "registry_endpoint")  # compared and joined without a trailing "/"
+# What each target needs besides the common settings (the schema says the same; tests keep them
+# in step). A Vertex environment's kfp_host is unused.
+REQUIRED_SETTINGS = {
+    "kfp": ("kfp_host",),
+    "vertex": ("project", "region", "registry", "pipeline_root", "service_account"),
 }
 # The rules of schemas/environments.schema.json (tests keep them in step) and, for the registry,
 # Docker's repository grammar as `images` checks it (scripts/images/engine.py, REPOSITORY).
 NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+API_ENDPOINT = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 REGISTRY_PATH = re.compile(
     r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$"
 )
@@ -75,6 +92,18 @@ OVERRIDE_RULES: dict[str, tuple[Callable[[str], bool], str, str]] = {
         "an organisation name",
         "set it to the Polyaxon organisation ('default' on Polyaxon CE), or unset it",
     ),
+    "registry_endpoint": (
+        lambda value: value.startswith("https://") and is_http_url(value),
+        "an https URL",
+        "set it to the full URL the registry client should use for the repository, e.g. "
+        "https://europe-west4-kfp.pkg.dev/acme-ml-prod/pipelines",
+    ),
+    "api_endpoint": (
+        lambda value: bool(API_ENDPOINT.match(value)),
+        "a host[:port]",
+        "set it to the Vertex AI API's host[:port] without a scheme, e.g. "
+        "europe-west4-aiplatform.googleapis.com",
+    ),
 }
 
 
@@ -101,7 +130,21 @@ def override_message(key: str, value: str) -> str:
 @dataclass(frozen=True)
 class Environment:
     name: str
-    kfp_host: str
+    kfp_host: str = ""  # target kfp only
+    # Which service runs this environment's pipelines (scripts/targets/select.py): kfp | vertex.
+    target: str = "kfp"
+    # Target vertex: the Google Cloud project and region of Vertex AI Pipelines, the Artifact
+    # Registry (KFP format) repository URL for templates, the pipeline root, the service account
+    # the runs run as, and (rarely) other endpoints for the clients: the Vertex AI API's
+    # host[:port] and the URL of the registry (a private endpoint); Vertex AI itself still reads
+    # templates from ``registry``.
+    project: str | None = None
+    region: str | None = None
+    registry: str | None = None
+    registry_endpoint: str | None = None
+    pipeline_root: str | None = None
+    service_account: str | None = None
+    api_endpoint: str | None = None
     namespace: str | None = None
     image_registry: str | None = None
     polyaxon_host: str | None = None
@@ -117,6 +160,14 @@ class Environment:
     # The settings an environment variable gave (keys of OVERRIDES), so that a problem with one
     # of them is blamed on the variable and not on environments.yml.
     from_variables: frozenset[str] = frozenset()
+
+    @property
+    def address(self) -> str:
+        """Where this environment's pipelines live, for reports: the KFP host, or the Vertex
+        AI project and region."""
+        if self.target == "vertex":
+            return f"vertex-ai://{self.project}/{self.region}"
+        return self.kfp_host
 
 
 # What an environment reads from its entry in the file: every field but these two.
@@ -146,8 +197,23 @@ def load_environment(
         )
     overrides = _checked_overrides(environ)
     settings = {**dict(environments[name] or {}), **overrides}
+    target = str(settings.get("target") or "kfp")
+    if target not in TARGETS:
+        raise ConfigError(
+            f"environments.{name}.target {target!r} is not a target — use kfp or vertex",
+            path=ENVIRONMENTS_FILE,
+            line=document.line_of(("environments", name, "target")),
+        )
+    for key in REQUIRED_SETTINGS[target]:
+        if not str(settings.get(key) or "").strip():
+            raise ConfigError(
+                f"environments.{name} has target {target} but no {key} — add it (a {target} "
+                f"environment needs {', '.join(REQUIRED_SETTINGS[target])})",
+                path=ENVIRONMENTS_FILE,
+                line=document.line_of(("environments", name)),
+            )
     host = str(settings.get("kfp_host") or "")
-    if not is_http_url(host):  # an override was checked above: this value is the file's
+    if target == "kfp" and not is_http_url(host):  # overrides were checked: this is the file's
         raise ConfigError(
             f"environments.{name}.kfp_host {host!r} is not an http(s) URL — set it to the KFP "
             "API address, e.g. https://kfp.example.com",
@@ -157,10 +223,13 @@ def load_environment(
     return Environment(
         name=name,
         kfp_host=host.rstrip("/"),
+        target=target,
         **{
-            key: (str(value) if value is not None else None)
+            key: (str(value).rstrip("/") if key in URL_SETTINGS else str(value))
+            if value is not None
+            else None
             for key, value in settings.items()
-            if key in FILE_SETTINGS and key != "kfp_host"
+            if key in FILE_SETTINGS and key not in ("kfp_host", "target")
         },
         from_variables=frozenset(overrides),
     )

@@ -104,8 +104,9 @@ def _key_messages(error: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ..
         properties = schema.get("properties", {})
         where = f"{label}: " if label else ""
         return [
-            (path, _with_hint(f"{where}missing key {key!r}", properties.get(key, {}), "add it: "))
+            (path, _with_hint(f"{where}missing key {key!r}", hint, "add it: "))
             for key in missing
+            for hint in [properties.get(key, schema)]
         ]
     if "propertyNames" in error.absolute_schema_path:
         key = error.instance

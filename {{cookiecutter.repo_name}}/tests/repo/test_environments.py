@@ -69,6 +69,14 @@ BAD_OVERRIDES = {
     ),
     "POLYAXON_HOST": ("polyaxon:8000", "is not an http(s) URL (from $POLYAXON_HOST) — "),
     "POLYAXON_OWNER": ("  ", "is not an organisation name (from $POLYAXON_OWNER) — "),
+    "KFP_REGISTRY_HOST": (
+        "http://127.0.0.1:5/acme/pipelines",
+        "is not an https URL (from $KFP_REGISTRY_HOST) — set it to the full URL",
+    ),
+    "VERTEX_API_ENDPOINT": (
+        "https://europe-west4-aiplatform.googleapis.com",
+        "is not a host[:port] (from $VERTEX_API_ENDPOINT) — set it to the Vertex AI API's",
+    ),
 }
 
 

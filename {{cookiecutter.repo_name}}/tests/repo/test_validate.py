@@ -187,10 +187,11 @@ def test_every_problem_of_every_file_in_one_run(mini, capsys):
         "components/trainer/component.yaml:10: unknown key 'imag' — did you mean 'image'? "
         "Allowed keys: args, command, env, fileOutputs, image",
         "environments.yml:2: environments.dev: missing key 'kfp_host' — add it: write the KFP "
-        "API address as an http(s) URL, e.g. https://kfp.example.com",
+        "API address as an http(s) URL, e.g. https://kfp.example.com (or set target: vertex)",
         "environments.yml:3: unknown key 'namspace' — did you mean 'namespace'? Allowed keys: "
-        "image_registry, kfp_host, mlflow_tracking_uri, monitor_cron, namespace, polyaxon_host, "
-        "polyaxon_owner, timezone",
+        "api_endpoint, image_registry, kfp_host, mlflow_tracking_uri, monitor_cron, namespace, "
+        "pipeline_root, polyaxon_host, polyaxon_owner, project, region, registry, "
+        "registry_endpoint, service_account, target, timezone",
         "projects/demo.yml:1: kind must be 'Project', not 'Projet' — always the word Project: "
         "write `kind: Project`",
         "projects/other.yml:11: unknown key 'colour' — remove it; allowed keys: components, "
@@ -258,7 +259,8 @@ ENVIRONMENT_CASES = {
     "environment is not a mapping": (
         "environments:\n  dev: https://kfp.example.com\n",
         "environments.yml:2: environments.dev must be a mapping, not text — an environment is "
-        "a mapping with at least kfp_host",
+        "a mapping: kfp_host for target kfp; project, region, registry, pipeline_root and "
+        "service_account for target vertex",
     ),
     "duplicate key": (
         "environments:\n  dev:\n    kfp_host: https://a.example.com\n  dev: {}\n",

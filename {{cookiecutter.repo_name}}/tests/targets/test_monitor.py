@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scripts.cli import main as cli
-from scripts.core.retry import RetryPolicy
 from scripts.repo.environments import load_environment
 from scripts.repo.manifests import load_projects
 from scripts.repo.model import Repo
 from scripts.targets.kfp.client import connect
+from scripts.targets.kfp.target import KfpScheduleScope
 from scripts.targets.monitor.watch import watch
 from tests.targets.test_schedules import VERSION, publish, set_schedules
 
@@ -27,11 +27,7 @@ NIGHTLY = (
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, isolated_kfp_home):
-    for name in ("KFP_TOKEN", "KFP_NAMESPACE", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(RetryPolicy, "delay", lambda self, retry, retry_after=None: 0.0)
+pytestmark = pytest.mark.usefixtures("clean_kfp_environment")
 
 
 @pytest.fixture
@@ -59,7 +55,7 @@ def monitor(repo, server, *, since: timedelta, zone: str = "UTC"):
     return watch(
         load_projects(root),
         environment,
-        lambda namespace: api,
+        lambda namespace: KfpScheduleScope(api),
         repository=root.root.name,
         start=now - since,
         now=now,

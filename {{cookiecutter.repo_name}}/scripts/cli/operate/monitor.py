@@ -62,23 +62,20 @@ def run(args: argparse.Namespace) -> int:
     from scripts.repo.environments import load_environment
     from scripts.repo.manifests import load_projects
     from scripts.repo.model import Repo
-    from scripts.targets.kfp.client import connect
     from scripts.targets.monitor.watch import watch
     from scripts.targets.monitor.window import window_start
+    from scripts.targets.select import connected_target
 
     repo = Repo.discover(args.repo)
     environment = load_environment(repo.root, args.env)
     now = _until(args.until) if args.until else datetime.now(UTC).replace(microsecond=0)
     start = window_start(args.since, environment, now)
     projects = load_projects(repo)
-    api = connect(environment)
-    apis = {}
-
-    def api_for(namespace):
-        return apis.setdefault(namespace, api.in_namespace(namespace))
-
+    target = connected_target(environment)
     repository = repo.settings.github_repository or repo.root.name
-    result = watch(projects, environment, api_for, repository=repository, start=start, now=now)
+    result = watch(
+        projects, environment, target.schedule_scope, repository=repository, start=start, now=now
+    )
     issues = _issues(environment.name, repository, args.dry_run)
     report = report_watch(result, issues=issues, dry_run=args.dry_run, environ=os.environ)
     if args.summary_json:

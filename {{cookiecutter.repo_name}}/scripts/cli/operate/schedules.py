@@ -75,22 +75,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sync(projects, environment, repo, version: str, dry_run: bool, now):
-    """Connect as publish does (one client, preflighted; one copy per namespace) and sync."""
-    from scripts.targets.kfp.client import connect
+    """Connect as publish does (one target, preflighted) and sync."""
     from scripts.targets.schedules.sync import sync_schedules
+    from scripts.targets.select import connected_target
 
-    api = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
-    apis = {}
-
-    def api_for(namespace: str | None):
-        if namespace not in apis:
-            apis[namespace] = api.in_namespace(namespace)
-        return apis[namespace]
-
+    target = connected_target(environment)
     return sync_schedules(
         projects,
         environment,
-        api_for,
+        target.schedule_scope,
         repository=repo.settings.github_repository or repo.root.name,
         version_name=version,
         dry_run=dry_run,

@@ -59,10 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from scripts.repo.environments import load_environment
     from scripts.repo.manifests import load_projects
     from scripts.repo.model import Repo
-    from scripts.targets.cleanup.apply import apply_plan
-    from scripts.targets.cleanup.inventory import Reader
     from scripts.targets.cleanup.plan import build_plan
     from scripts.targets.cleanup.report import CleanupReport
+    from scripts.targets.select import connected_target
 
     if args.jobs < 1 or args.keep < 0 or (args.pr is not None and args.pr < 1):
         raise UsageError("--jobs must be at least 1, --keep at least 0, --pr a PR number")
@@ -73,14 +72,14 @@ def run(args: argparse.Namespace) -> int:
         p.namespace_for(environment.name, environment.namespace)
         for p in load_projects(repo, validate=False)
     }
-    api_for = _apis(environment)
-    inventory = Reader(api_for, slug, jobs=args.jobs).read(namespaces)
+    target = connected_target(environment)
+    inventory = target.cleanup_inventory(namespaces, slug, jobs=args.jobs)
     plan = build_plan(inventory, _selection(args, slug, inventory))
-    report = CleanupReport(environment.name, environment.kfp_host, plan, args.dry_run)
+    report = CleanupReport(environment.name, environment.address, plan, args.dry_run)
     if args.format == "text":
         emit(report, "text")  # the plan first, before anything is deleted
     if not args.dry_run and plan.deletes:
-        apply_plan(plan, api_for, jobs=args.jobs)
+        target.cleanup_apply(plan, jobs=args.jobs)
         report.applied = True
         if args.format == "text":
             print()
@@ -153,17 +152,3 @@ def _closed(duration: str, slug: str, inventory) -> frozenset[int]:
         ) from None
     finally:
         client.close()
-
-
-def _apis(environment):
-    from scripts.targets.kfp.client import connect
-
-    base = connect(environment)  # preflight: unreachable, 401 and 403 stop here, one line
-    apis = {environment.namespace: base}
-
-    def api_for(namespace: str | None):
-        if namespace not in apis:
-            apis[namespace] = base.in_namespace(namespace)
-        return apis[namespace]
-
-    return api_for

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from scripts.github.sticky_comment import DEFAULT_API_URL, github_client
     from scripts.repo.environments import load_environment
     from scripts.repo.model import Repo
+    from scripts.targets.select import target_for
 
     event = read_event(args.event)
     repo = Repo.discover(args.repo)
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             repo=repo,
             environment=environment.name,
             default_namespace=environment.namespace,
-            api_for=_kfp(environment),
+            target=target_for(environment),
         )
         outcome = handler.handle(event)
     except GithubException as error:
@@ -88,20 +89,3 @@ def run(args: argparse.Namespace) -> int:
         where = f" ({outcome.reply_url})" if outcome.reply_url else ""
         print(f"{outcome.action}{reason}{where}")
     return 1 if outcome.action == "failed" else 0
-
-
-def _kfp(environment):
-    """One preflighted client, connected on first use (a refusal never reaches KFP), and a
-    copy per namespace."""
-    from scripts.targets.kfp.client import connect
-
-    apis: dict = {}
-
-    def api_for(namespace: str | None):
-        if "" not in apis:
-            apis[""] = connect(environment)
-        if namespace not in apis:
-            apis[namespace] = apis[""].in_namespace(namespace)
-        return apis[namespace]
-
-    return api_for

@@ -14,12 +14,11 @@ passed):
    project; the pipeline in the default branch's checkout, or a version of it uploaded for
    this pull request: a pipeline the pull request adds is not on the default branch yet);
 6. the run: parameters are checked against the uploaded version's compiled inputs
-   (``scripts.targets.kfp.pr_runs``); a missing version is said, never replaced by another.
+   (``Target.start_pr_run``: KFP or Vertex AI); a missing version is said, never replaced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,8 @@ from scripts.github.pr_commands.grammar import Command, CommandError, is_command
 from scripts.repo.manifests import Project, load_projects
 from scripts.repo.model import Repo
 from scripts.targets.errors import TargetError
-from scripts.targets.kfp.pr_runs import PullRequestRef, RunRequest, pr_runs, start_pr_run
+from scripts.targets.kfp.pr_runs import PullRequestRef, RunRequest
+from scripts.targets.target import Target
 
 WRITE_PERMISSIONS = ("admin", "write")  # legacy names: maintain reads "write", triage "read"
 
@@ -56,15 +56,15 @@ class Refused(Exception):
 
 @dataclass
 class CommandHandler:
-    """``gh_repo``: a PyGithub Repository; ``api_for(namespace)``: a connected
-    ``scripts.targets.kfp.api.KfpApi`` for that namespace (connected on first use);
-    ``environment``: the environment's name and default namespace."""
+    """``gh_repo``: a PyGithub Repository; ``target``: the environment's target, not yet
+    connected (it connects on first use, so a refusal never reaches it); ``environment``: the
+    environment's name and default namespace."""
 
     gh_repo: Any
     repo: Repo
     environment: str
     default_namespace: str | None
-    api_for: Callable[[str | None], Any]
+    target: Target
 
     def handle(self, event: CommentEvent) -> Outcome:
         if not (event.action == "created" and event.is_pull_request and is_command(event.body)):
@@ -132,7 +132,7 @@ class CommandHandler:
         rows = [
             row
             for namespace in sorted(namespaces, key=str)
-            for row in pr_runs(self.api_for(namespace), pr.repository, pr.number)
+            for row in self.target.pr_runs(namespace, pr.repository, pr.number)
         ]
         return sorted(rows, key=lambda r: (r.created_at is not None, r.created_at), reverse=True)
 
@@ -143,9 +143,9 @@ class CommandHandler:
             raise Refused(f"unknown project {command.project!r} (projects: {known})")
         experiment = _experiment(project, command.experiment)
         kfp_name = kfp_pipeline_name(command.project, command.pipeline)
-        api = self.api_for(self._namespace(project))
+        namespace = self._namespace(project)
         in_repo = any(p.selector == command.selector for p in self.repo.pipelines())
-        if not in_repo and api.find_pipeline(kfp_name) is None:
+        if not in_repo and not self.target.has_pipeline(namespace, kfp_name):
             known = ", ".join(
                 p.selector for p in self.repo.pipelines() if p.project == project.name
             )
@@ -160,7 +160,7 @@ class CommandHandler:
             no_cache=command.no_cache,
         )
         try:
-            started = start_pr_run(api, request, pr)
+            started = self.target.start_pr_run(namespace, request, pr)
         except ScriptError as error:
             if isinstance(error, TargetError):
                 raise  # the server failed: reported as a failure, not a refusal

@@ -29,9 +29,11 @@ from typing import Any
 from scripts.core.errors import ConfigError
 from scripts.core.retry import RetryPolicy
 from scripts.repo.environments import ENVIRONMENTS_FILE, Environment, is_http_url, override_message
+from scripts.targets.errors import is_unreachable
 from scripts.targets.kfp.api import DEFAULT_RETRY, KfpApi
 from scripts.targets.kfp.auth import Auth
-from scripts.targets.kfp.errors import TRANSIENT_STATUSES, KfpError
+
+__all__ = ["connect", "is_unreachable"]
 
 # (connect, read) seconds. Uploads of large specs can take a while; connecting should not.
 DEFAULT_TIMEOUT = (10.0, 120.0)
@@ -131,13 +133,4 @@ def _host_error(environment: Environment, host: str) -> ConfigError:
         f"environments.{environment.name}.kfp_host {host!r} is not an http(s) URL — set it to "
         "the KFP API address, e.g. https://kfp.example.com",
         path=ENVIRONMENTS_FILE,
-    )
-
-
-def is_unreachable(error: BaseException) -> bool:
-    """True when the server could not be asked at all: no connection, a timeout, or only
-    transient answers (429, 502, 503, 504) until the retries ran out. ``publish --dry-run``
-    then shows its plan offline; a server that answers (401, 403, 404 ...) is not this."""
-    return isinstance(error, KfpError) and (
-        error.status is None or error.status in TRANSIENT_STATUSES
     )

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scripts.targets.errors import TargetError
+from scripts.targets.errors import TRANSIENT_STATUSES, TargetError
 
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+__all__ = ["TRANSIENT_STATUSES", "KfpError"]
 
 
 class KfpError(TargetError):

@@ -1,9 +1,10 @@
 # Do not edit: the template owns this file (make template-update brings its changes).
 """One monitor pass over an environment: the managed schedules, their runs, their health.
 
-Per namespace: one listing of recurring runs (page by page) to find ours (the marker that
-``schedules`` writes; a hand-made recurring run and its runs are ignored), then the filtered run
-queries of ``RunQueries`` for all of ours at once, then ``assess`` per schedule. Reads only.
+Per namespace: one listing of the target's schedules (page by page) to find ours (the marker
+that ``schedules`` writes; a hand-made schedule and its runs are ignored), then the target's
+filtered run queries for all of ours at once (``ScheduleScope.runs_of``), then ``assess`` per
+schedule. Reads only, the same for every target.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from datetime import datetime
 from scripts.repo.environments import Environment
 from scripts.repo.manifests import Project
 from scripts.repo.schedules import Schedule
-from scripts.targets.kfp.api import KfpApi
-from scripts.targets.kfp.recurring import RecurringRuns
-from scripts.targets.kfp.run_queries import RunQueries
 from scripts.targets.monitor.findings import Health, assess
 from scripts.targets.schedules.model import RemoteSchedule
+from scripts.targets.target import ScheduleScope
 
 
 @dataclass
@@ -45,37 +44,40 @@ class Watch:
     now: datetime
     schedules: list[WatchedSchedule] = field(default_factory=list)
     requests: int = 0
+    scopes: dict[str | None, ScheduleScope] = field(default_factory=dict)
 
-    def run_link(self, run_id: str) -> str:
-        return f"{self.host}/#/runs/details/{run_id}"
+    def run_link(self, run_id: str, namespace: str | None = None) -> str:
+        scope = self.scopes.get(namespace) or next(iter(self.scopes.values()), None)
+        return scope.run_link(run_id) if scope else run_id
 
 
 def watch(
     projects: Sequence[Project],
     environment: Environment,
-    api_for: Callable[[str | None], KfpApi],
+    scope_for: Callable[[str | None], ScheduleScope],
     *,
     repository: str,
     start: datetime,
     now: datetime,
 ) -> Watch:
-    result = Watch(environment.name, environment.kfp_host, environment.timezone, start, now)
+    """``scope_for(namespace)``: the target's schedules in a namespace
+    (``Target.schedule_scope``)."""
+    result = Watch(environment.name, environment.address, environment.timezone, start, now)
     by_namespace: dict[str | None, list[Project]] = {}
-    apis: dict[str | None, KfpApi] = {}
     for project in projects:
-        api = api_for(project.namespace_for(environment.name, environment.namespace))
-        by_namespace.setdefault(api.namespace, []).append(project)
-        apis[api.namespace] = api
+        scope = scope_for(project.namespace_for(environment.name, environment.namespace))
+        by_namespace.setdefault(scope.namespace, []).append(project)
+        result.scopes.setdefault(scope.namespace, scope)
     for namespace, group in by_namespace.items():
         result.schedules += _watch_namespace(
-            apis[namespace], group, environment, repository, start, now, result
+            result.scopes[namespace], group, environment, repository, start, now, result
         )
     result.schedules.sort(key=lambda watched: watched.key)
     return result
 
 
 def _watch_namespace(
-    api: KfpApi,
+    scope: ScheduleScope,
     projects: Sequence[Project],
     environment: Environment,
     repository: str,
@@ -91,15 +93,14 @@ def _watch_namespace(
     }
     if not wanted:
         return []
-    listing = RecurringRuns(api)
     ours: dict[str, list[RemoteSchedule]] = {}
-    for rr in listing.recurring_runs(repository):
+    for rr in scope.recurring_runs(repository):
         if rr.key in wanted:
             ours.setdefault(rr.key, []).append(rr)
-    queries = RunQueries(api)
     ids = sorted(rr.recurring_run_id for rrs in ours.values() for rr in rrs)
-    runs = queries.runs_of(ids, start) if ids else []
-    result.requests += queries.requests
+    before = scope.requests
+    runs = scope.runs_of(ids, start) if ids else []
+    result.requests += scope.requests - before
     watched = []
     for key, recurring_runs in sorted(ours.items()):
         schedule, project = wanted[key]

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from scripts.core.cron import next_trigger
 from scripts.core.errors import ScriptError
-from scripts.targets.kfp.recurring import RecurringRuns
 from scripts.targets.schedules.model import DesiredSchedule, RemoteSchedule
 from scripts.targets.schedules.plan import NOT_MANAGED, UNCHANGED, ScheduleChange
 from scripts.targets.schedules.report import FAILED, ScheduleRow
+from scripts.targets.target import ScheduleScope
 
 
 class ScheduleSync:
@@ -27,16 +27,14 @@ class ScheduleSync:
 
     def __init__(
         self,
-        runs: RecurringRuns,
+        runs: ScheduleScope,
         *,
-        host: str,
         timezone: str,
         now: datetime,
         dry_run: bool,
         versions: dict | None = None,
     ):
         self.runs = runs
-        self.host = host
         self.timezone = timezone
         self.now = now
         self.dry_run = dry_run
@@ -79,7 +77,7 @@ class ScheduleSync:
         return row
 
     def link(self, recurring_run_id: str) -> str:
-        return f"{self.host}/#/recurringrun/details/{recurring_run_id}"
+        return self.runs.link(recurring_run_id)
 
     def _converge(self, change: ScheduleChange, wanted: DesiredSchedule, row: ScheduleRow) -> None:
         keep = change.keep
@@ -108,8 +106,8 @@ class ScheduleSync:
         version = self.versions.get(wanted.config.pipeline_id)
         if version is not None:
             if version.pipeline_version_id not in self._specs:  # one GET per version, not per run
-                self._specs[version.pipeline_version_id] = self.runs.api.with_spec(version)
-            spec = self._specs[version.pipeline_version_id].pipeline_spec
+                self._specs[version.pipeline_version_id] = self.runs.spec_of(version)
+            spec = self._specs[version.pipeline_version_id]
             if problems := parameter_problems(wanted.schedule, spec or {}):
                 raise ScriptError(f"{problems[0]} (version {wanted.version_name})")
         if not wanted.config.experiment_id:

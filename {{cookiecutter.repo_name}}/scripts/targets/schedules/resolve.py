@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.core.cron import kfp_cron
 from scripts.core.naming import kfp_pipeline_name
 from scripts.repo.schedules import Schedule
-from scripts.targets.kfp.recurring import RecurringRuns
 from scripts.targets.schedules.model import Config, DesiredSchedule, description_for
+from scripts.targets.target import ScheduleScope
 
 
 @dataclass
@@ -29,7 +28,7 @@ class Resolved:
 
 def resolve_schedules(
     schedules: Sequence[Schedule],
-    runs: RecurringRuns,
+    runs: ScheduleScope,
     *,
     namespace: str | None,
     timezone: str,
@@ -70,7 +69,7 @@ def resolve_schedules(
                 pipeline_id=pipeline.pipeline_id,
                 version_id=version.pipeline_version_id,
                 experiment_id=experiment.experiment_id if experiment else "",
-                cron=kfp_cron(schedule.cron),
+                cron=runs.cron_for(schedule.cron, timezone),
                 parameters=dict(schedule.parameters),
                 max_concurrency=schedule.max_concurrency,
                 no_catchup=not schedule.catchup,

@@ -1,10 +1,11 @@
 # Do not edit: the template owns this file (make template-update brings its changes).
-"""``schedules``: the manifests' schedules of one environment, made true on its KFP.
+"""``schedules``: the manifests' schedules of one environment, made true on its target.
 
-Per namespace (one in single-user KFP; a project's own in multi-user): read the pipelines,
-experiments and recurring runs (page by page), resolve each schedule to its pinned version,
-plan, then apply. One schedule's failure does not stop the others; a schedule that cannot be
-resolved (its pipeline not published yet) keeps whatever recurring run it has.
+Per namespace (one in single-user KFP and on Vertex AI; a project's own in multi-user KFP):
+read the pipelines, experiments and schedules (page by page), resolve each schedule to its
+pinned version, plan, then apply, all through the target's ``ScheduleScope``. One schedule's
+failure does not stop the others; a schedule that cannot be resolved (its pipeline not published
+yet) keeps whatever schedule it has.
 """
 
 from __future__ import annotations
@@ -15,35 +16,33 @@ from datetime import datetime
 from scripts.repo.environments import Environment
 from scripts.repo.manifests import Project
 from scripts.repo.schedules import Schedule
-from scripts.targets.kfp.api import KfpApi
-from scripts.targets.kfp.recurring import RecurringRuns
 from scripts.targets.schedules.apply import ScheduleSync
 from scripts.targets.schedules.plan import plan_changes
 from scripts.targets.schedules.report import FAILED, ScheduleReport, ScheduleRow
 from scripts.targets.schedules.resolve import resolve_schedules
+from scripts.targets.target import ScheduleScope
 
 
 def sync_schedules(
     projects: Sequence[Project],
     environment: Environment,
-    api_for: Callable[[str | None], KfpApi],
+    scope_for: Callable[[str | None], ScheduleScope],
     *,
     repository: str,
     version_name: str,
     dry_run: bool,
     now: datetime,
 ) -> ScheduleReport:
-    """Sync every namespace the projects use in ``environment``; ``api_for(namespace)`` gives
-    the client of a namespace (all sharing one connection pool)."""
+    """Sync every namespace the projects use in ``environment``; ``scope_for(namespace)``
+    gives the target's schedules in a namespace (``Target.schedule_scope``)."""
     report = ScheduleReport(
         environment=environment.name,
-        host=environment.kfp_host,
+        host=environment.address,
         timezone=environment.timezone,
         version=version_name,
         dry_run=dry_run,
     )
-    for namespace, schedules in _by_namespace(projects, environment, api_for).items():
-        runs = RecurringRuns(api_for(namespace))
+    for runs, schedules in _by_namespace(projects, environment, scope_for):
         report.rows += _sync_namespace(
             runs, schedules, environment, repository, version_name, dry_run, now
         )
@@ -53,21 +52,21 @@ def sync_schedules(
 
 
 def _by_namespace(
-    projects: Sequence[Project], environment: Environment, api_for: Callable
-) -> dict[str | None, list[Schedule]]:
-    """The environment's schedules grouped by the namespace KFP sees (None on a single-user
-    server, where namespaces do not exist); every project's namespace is listed, with or
-    without schedules, so the recurring runs of removed schedules are found too."""
-    groups: dict[str | None, list[Schedule]] = {}
+    projects: Sequence[Project], environment: Environment, scope_for: Callable
+) -> list[tuple[ScheduleScope, list[Schedule]]]:
+    """The environment's schedules grouped by the namespace the target sees (None where
+    namespaces do not exist); every project's namespace is listed, with or without schedules,
+    so the schedules of removed ones are found too."""
+    groups: dict[str | None, tuple[ScheduleScope, list[Schedule]]] = {}
     for project in projects:
-        namespace = api_for(project.namespace_for(environment.name, environment.namespace))
-        group = groups.setdefault(namespace.namespace, [])
+        scope = scope_for(project.namespace_for(environment.name, environment.namespace))
+        _, group = groups.setdefault(scope.namespace, (scope, []))
         group += [s for s in project.schedules if s.runs_in(environment.name)]
-    return groups
+    return list(groups.values())
 
 
 def _sync_namespace(
-    runs: RecurringRuns,
+    runs: ScheduleScope,
     schedules: list[Schedule],
     environment: Environment,
     repository: str,
@@ -78,7 +77,7 @@ def _sync_namespace(
     resolved = resolve_schedules(
         schedules,
         runs,
-        namespace=runs.api.namespace,
+        namespace=runs.namespace,
         timezone=environment.timezone,
         version_name=version_name,
         repository=repository,
@@ -86,7 +85,6 @@ def _sync_namespace(
     remote = runs.recurring_runs(repository)
     sync = ScheduleSync(
         runs,
-        host=environment.kfp_host,
         timezone=environment.timezone,
         now=now,
         dry_run=dry_run,

@@ -1,0 +1,148 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
+"""Vertex AI pipeline jobs: built from a registry version, created, and read back as runs.
+
+A job is built with the SDK's ``PipelineJob`` from the version's downloaded spec (the SDK reads
+only ``*-kfp.pkg.dev`` URLs or local files, and a private registry host is neither), then its
+``template_uri`` is set to the ``sha256:`` version, so the job names exactly what it runs.
+Jobs are created through the SDK's pipeline client rather than ``PipelineJob.submit()``:
+submit would first look for, and create, the pipeline root's bucket with Cloud Storage calls
+that belong to the platform's setup, not to every CI run.
+
+Ownership and grouping live in labels (the only free-form field a job and, through its
+request, a schedule carries): ``managed-by``, the repository, the experiment, the catch-up
+setting. Runs are read back as the same ``RunRow`` the KFP target gives, so monitor's findings
+are computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scripts.core.naming import label_value
+from scripts.targets.kfp.run_queries import RunRow
+
+MANAGED_BY = "kfp-monorepo"
+# Vertex states -> the v2 spellings monitor reads (PIPELINE_STATE_FAILED -> FAILED).
+STATES = {
+    "PIPELINE_STATE_QUEUED": "PENDING",
+    "PIPELINE_STATE_PENDING": "PENDING",
+    "PIPELINE_STATE_RUNNING": "RUNNING",
+    "PIPELINE_STATE_SUCCEEDED": "SUCCEEDED",
+    "PIPELINE_STATE_FAILED": "FAILED",
+    "PIPELINE_STATE_CANCELLING": "CANCELING",
+    "PIPELINE_STATE_CANCELLED": "CANCELED",
+    "PIPELINE_STATE_PAUSED": "PAUSED",
+}
+ACTIVE = ("PIPELINE_STATE_QUEUED", "PIPELINE_STATE_PENDING", "PIPELINE_STATE_RUNNING")
+
+
+def labels_for(
+    repository: str, *, experiment: str, key: str = "", catchup: bool | None = None
+) -> dict[str, str]:
+    """The labels of our jobs and schedules."""
+    labels = {
+        "managed-by": MANAGED_BY,
+        "kfp-monorepo-repo": label_value(repository),
+        "kfp-monorepo-experiment": label_value(experiment),
+    }
+    if key:
+        labels["kfp-monorepo-schedule"] = label_value(key)
+    if catchup is not None:
+        labels["kfp-monorepo-catchup"] = "true" if catchup else "false"
+    return labels
+
+
+def build_job(
+    spec_path: Path,
+    *,
+    display_name: str,
+    template_uri: str,
+    pipeline_root: str,
+    parameters: Mapping[str, Any],
+    labels: Mapping[str, str],
+    enable_caching: bool | None = None,
+    job_id: str | None = None,
+) -> Any:
+    """A ``PipelineJob`` (not yet created) from a downloaded spec."""
+    from google.cloud import aiplatform
+
+    job = aiplatform.PipelineJob(
+        display_name=display_name,
+        template_path=str(spec_path),
+        job_id=job_id,
+        pipeline_root=pipeline_root,
+        parameter_values=dict(parameters),
+        enable_caching=enable_caching,
+        labels=dict(labels),
+    )
+    # The SDK sets template_uri only for URLs it recognises (``*-kfp.pkg.dev``); its resource is
+    # private until created (``gca_resource`` raises before), hence ``_gca_resource``.
+    job._gca_resource.template_uri = template_uri
+    return job
+
+
+def create_job(job: Any, *, service_account: str) -> Any:
+    """Create the job on the service; the created resource (with its name and state)."""
+    job._gca_resource.service_account = service_account
+    return job.api_client.create_pipeline_job(
+        parent=job._parent, pipeline_job=job._gca_resource, pipeline_job_id=job.job_id
+    )
+
+
+def submit(session: Any, job: Any, *, service_account: str, what: str) -> Any:
+    """Create ``job`` once, even when a retry repeats the request: the job id is fixed when the
+    job is built, so a create that landed before its answer was lost makes the retry a 409,
+    and the job that exists is the one we asked for."""
+    from google.cloud import aiplatform
+
+    from scripts.targets.vertex.connection import VertexError
+
+    try:
+        return session.call("Vertex AI", what, create_job, job, service_account=service_account)
+    except VertexError as error:
+        if error.status != 409 or session.retries == 0:
+            raise
+        name = f"{job._parent}/pipelineJobs/{job.job_id}"
+        found = session.call("Vertex AI", f"read {name}", aiplatform.PipelineJob.get, name)
+        return found.gca_resource
+
+
+def run_row(job: Any, schedules_by_label: Mapping[str, str] | None = None) -> RunRow:
+    """A Vertex job (SDK object or its resource) as monitor's ``RunRow``: its schedule from
+    ``scheduleName``, else from our schedule label (``schedules_by_label``: label -> name)."""
+    resource = getattr(job, "gca_resource", job)
+    state = getattr(resource.state, "name", str(resource.state))
+    label = dict(resource.labels).get("kfp-monorepo-schedule", "")
+    schedule = resource.schedule_name or (schedules_by_label or {}).get(label, "")
+    return RunRow(
+        run_id=resource.name,
+        recurring_run_id=schedule,
+        display_name=resource.display_name,
+        state=STATES.get(state, state.removeprefix("PIPELINE_STATE_")),
+        created_at=aware(resource.create_time),
+        scheduled_at=None,  # a Vertex job does not record its slot; created_at stands in
+        finished_at=aware(resource.end_time),
+    )
+
+
+def aware(value: Any) -> datetime | None:
+    """Proto timestamps come back as datetimes (unset: None or the epoch)."""
+    if not isinstance(value, datetime):
+        return None
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None if value.timestamp() <= 0 else value
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def console_link(resource_name: str, project: str, region: str, kind: str = "runs") -> str:
+    """The Google Cloud console page of a job (``kind`` runs) or schedule (schedules)."""
+    return (
+        f"https://console.cloud.google.com/vertex-ai/locations/{region}/pipelines/{kind}/"
+        f"{resource_name.rpartition('/')[2]}?project={project}"
+    )

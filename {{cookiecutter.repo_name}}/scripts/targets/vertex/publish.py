@@ -1,0 +1,160 @@
+# Do not edit: the template owns this file (make template-update brings its changes).
+"""Publish to Vertex AI: compiled specs as tagged templates in Artifact Registry, experiments as
+Vertex AI Experiments. The same plan and result rows as on KFP (``targets/publish/``).
+
+Per pipeline of the plan:
+
+1. the package name (the compiled ``pipelineInfo.name``) is checked against Artifact
+   Registry's rule before any request;
+2. the tag ``<version>`` exists: on the same digest it is "exists", on another digest a failure
+   (a version name always means one spec, as on KFP);
+3. unless ``--always-upload``, a digest the package already has is only tagged: "unchanged";
+4. otherwise the spec is uploaded with its tags ("created" for a new package, else
+   "uploaded"), and the tag is read back: an upload moves a tag silently, so a parallel job
+   that tagged other content in between is caught here, not by the next schedule.
+
+Tags: ``<version>`` always; on a pull request also ``pr-<N>-<sha8>`` (``cleanup`` finds a pull
+request's templates by it); otherwise also ``latest``. Content identity is the ``sha256`` of the
+file, which ``compile`` makes reproducible.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from scripts.core.errors import UsageError
+from scripts.core.naming import registry_package_problem, vertex_experiment_name
+from scripts.targets.errors import TargetError
+from scripts.targets.publish.apply import result_for
+from scripts.targets.publish.plan import ExperimentTarget, PipelineTarget
+from scripts.targets.publish.report import ExperimentResult, PipelineResult
+from scripts.targets.vertex.connection import VertexSession
+from scripts.targets.vertex.registry import TemplateRegistry, digest_of
+
+LATEST = "latest"
+
+
+def pull_request_tag(mark: Any, version: str) -> str:
+    """``pr-<N>-<sha8>`` for a pull request's publish of ``version`` (``<branch>-<sha8>``)."""
+    return f"pr-{mark.number}-{version.rpartition('-')[2]}"
+
+
+class VertexPublisher:
+    def __init__(
+        self,
+        session: VertexSession,
+        registry: TemplateRegistry,
+        *,
+        version: str,
+        dry_run: bool,
+        always_upload: bool,
+        mark: Any,
+    ):
+        self.session = session
+        self.registry = registry
+        self.version = version
+        self.dry_run = dry_run
+        self.always_upload = always_upload
+        self.mark = mark
+        extra = pull_request_tag(mark, version) if mark is not None else LATEST
+        self.tags = [version, extra]
+        # Experiments are made one at a time: the SDK creates the project's metadata store with
+        # the first one, and two threads doing that at once make the second fail (409).
+        self._experiments_lock = threading.Lock()
+
+    def publish_pipeline(self, target: PipelineTarget) -> PipelineResult:
+        result = result_for(target, "failed", self.version)
+        if target.package is None:
+            result.message = f"did not compile: {target.compile_error}"
+            result.line = target.compile_line
+            return result
+        if problem := registry_package_problem(target.name):
+            result.message = problem
+            return result
+        try:
+            self._publish(target, result)
+        except TargetError as error:
+            result.status, result.message = "failed", error.message
+        except OSError as error:
+            result.message = f"cannot read {target.package}: {error.strerror or error}"
+        return result
+
+    def _publish(self, target: PipelineTarget, result: PipelineResult) -> None:
+        package, digest = target.name, digest_of(target.package)
+        result.pipeline_id = package
+        tagged = self.registry.tag_target(package, self.version)
+        if tagged is not None:
+            self._record(result, package, tagged)
+            if tagged == digest:
+                result.status = "exists"
+            else:
+                result.message = self._moved_message(package, tagged)
+            return
+        known = not self.always_upload and self.registry.has_version(package, digest)
+        if self.dry_run:
+            result.status = "unchanged" if known else "upload"
+            return
+        if known:
+            for tag in self.tags:
+                self.registry.add_tag(package, digest, tag)
+            result.status = "unchanged"
+        else:
+            is_new = not self.registry.tags(package)
+            uploaded_package, digest = self.registry.upload(target.package, self.tags)
+            if uploaded_package != package:  # the spec's pipelineInfo.name decides the package
+                result.message = (
+                    f"the registry filed the spec under {uploaded_package!r}, not {package!r} — "
+                    "recompile: the spec's pipelineInfo.name must be the pipeline's name"
+                )
+                return
+            result.status = "created" if is_new else "uploaded"
+        after = self.registry.tag_target(package, self.version)
+        self._record(result, package, digest)
+        if after != digest:  # a parallel job moved it between our check and our upload
+            result.status, result.message = "failed", self._moved_message(package, after or "")
+
+    def _moved_message(self, package: str, other: str) -> str:
+        return (
+            f"tag {self.version!r} of {package} already points at {other[:19]}…, a different "
+            "spec — a version name must always mean the same spec: commit the change (new SHA) "
+            "or pass another --version"
+        )
+
+    def _record(self, result: PipelineResult, package: str, digest: str) -> None:
+        result.pipeline_id, result.version_id = package, digest
+        result.link = self.registry.template_uri(package, digest)
+
+    def ensure_experiment(self, target: ExperimentTarget) -> ExperimentResult:
+        from google.cloud import aiplatform
+
+        result = ExperimentResult(target.project, target.name, target.namespace, "failed")
+        try:
+            name = vertex_experiment_name(target.project, target.name.partition("/")[2])
+        except UsageError as error:
+            result.message = str(error)
+            return result
+        try:
+            with self._experiments_lock:
+                result.status = self._ensure(aiplatform, name, target.description)
+            result.experiment_id = name if result.status != "create" else None
+        except TargetError as error:
+            result.message = error.message
+        return result
+
+    def _ensure(self, aiplatform: Any, name: str, description: str) -> str:
+        found = self.session.call(
+            "Vertex AI", f"read experiment {name}", aiplatform.Experiment.get, name
+        )
+        if found is not None:
+            return "exists"
+        if self.dry_run:
+            return "create"
+        self.session.call(
+            "Vertex AI",
+            f"create experiment {name}",
+            aiplatform.Experiment.create,
+            experiment_name=name,
+            description=description or None,
+        )
+        return "created"
