@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.helpers.git_repos",
     "tests.helpers.pipeline_repos",
     "tests.helpers.docker_services",
+    "tests.helpers.prod_target",
     "tests.helpers.kfp_environment",
     "tests.servers.fixtures",
     "tests.servers.github_fixtures",

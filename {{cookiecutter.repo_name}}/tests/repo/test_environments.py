@@ -54,8 +54,16 @@ def test_host_that_is_not_a_url(root):
 
 
 def test_the_generated_file_is_valid():
+    from scripts.repo.environments import environments_problems
+
+    assert environments_problems(REPO_ROOT) == []
     for name in ("dev", "prod"):
-        assert load_environment(REPO_ROOT, name, environ={}).kfp_host.startswith("http")
+        environment = load_environment(REPO_ROOT, name, environ={})
+        if environment.target == "vertex":
+            assert environment.registry.startswith(f"https://{environment.region}-kfp.pkg.dev/")
+            assert environment.pipeline_root.startswith("gs://")
+        else:
+            assert environment.kfp_host.startswith("http")
 
 
 # -- overrides are blamed on the environment, never on a line of the file -------------------

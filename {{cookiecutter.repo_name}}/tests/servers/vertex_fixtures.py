@@ -1,8 +1,9 @@
 """Pytest fixtures for the Vertex AI test server (registered from tests/conftest.py).
 
-- `vertex_server`: a started `VertexApiServer` for project `acme-ml-prod` (number
-  123456789012) in `europe-west4`, trusted by this test's clients (`trust_test_ca`), stopped
-  after the test.
+- `vertex_site`: the (project, location) the server serves: `acme-ml-prod` in `europe-west4`;
+  a test module or conftest overrides this fixture to serve another (the repo's own prod).
+- `vertex_server`: a started `VertexApiServer` for that project (number 123456789012) and
+  location, trusted by this test's clients (`trust_test_ca`), stopped after the test.
 - `vertex_endpoint`: its `host:port`, for `aiplatform.init(api_endpoint=...)`.
 - `vertex_credentials`: `google.auth.default()` made to work offline against the server the
   way google-github-actions/auth sets it up with Workload Identity Federation: an
@@ -60,9 +61,17 @@ class VertexCredentials:
 
 
 @pytest.fixture
-def vertex_server(trust_test_ca: TlsFiles) -> Iterator[VertexApiServer]:
+def vertex_site() -> tuple[str, str]:
+    return PROJECT, LOCATION
+
+
+@pytest.fixture
+def vertex_server(
+    trust_test_ca: TlsFiles, vertex_site: tuple[str, str]
+) -> Iterator[VertexApiServer]:
+    project, location = vertex_site
     with VertexApiServer(
-        tls=trust_test_ca, project=PROJECT, project_number=PROJECT_NUMBER, location=LOCATION
+        tls=trust_test_ca, project=project, project_number=PROJECT_NUMBER, location=location
     ) as server:
         yield server
 

@@ -1,7 +1,8 @@
 """The main workflow, run on this machine as GitHub Actions runs it after a push to main.
 
 Like tests/workflows/test_pr_flow.py: the jobs' own scripts, env and if: evaluated, on a real
-checkout of the pushed commit, with a push event payload, against the KFP API test server. No
+checkout of the pushed commit, with a push event payload, against prod's test servers (KFP, or
+Vertex AI and Artifact Registry when environments.yml puts prod there: ``prod_target``). No
 component changes here, so the images job is rightly skipped (tests/workflows/test_workflows.py
 runs its pin commit script against real git remotes).
 """
@@ -15,20 +16,19 @@ from tests.helpers.actions_runner import WorkflowRun, push_to_main, runner_envir
 from tests.helpers.git_repos import REPO_ROOT, GitRepo
 from tests.helpers.pipeline_repos import HELPERS, manifest, pipeline_source
 
-KFP_TOKEN = "kfp-prod-token"
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "main.yml"
 JOBS = ("validate", "changes", "images", "compile", "publish-prod")
 
 
-def push_run(repo: GitRepo, tmp_path: Path, before: str, kfp_url: str):
+def push_run(repo: GitRepo, tmp_path: Path, before: str, prod):
     run = push_to_main(
         WORKFLOW,
         repo.path,
         tmp_path,
         before=before,
         after=repo.head(),
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        env={"KFP_HOST": kfp_url},
+        secrets=prod.secrets,
+        env=prod.env,
     )
     jobs = {job: run.run_job(job) for job in JOBS}
     logs = "\n".join(line for job in jobs.values() for line in job.logs)
@@ -36,7 +36,7 @@ def push_run(repo: GitRepo, tmp_path: Path, before: str, kfp_url: str):
 
 
 def test_a_push_to_main_publishes_the_changed_pipeline_to_prod_as_main_sha8(
-    monorepo, tmp_path, kfp_server_factory
+    monorepo, tmp_path, prod_target
 ):
     monorepo.write("projects/shop.yml", manifest("shop", ["Default"]))
     monorepo.write("pipelines/shop/_helpers.py", HELPERS)
@@ -46,9 +46,7 @@ def test_a_push_to_main_publishes_the_changed_pipeline_to_prod_as_main_sha8(
     before = monorepo.commit("add the shop project")
     monorepo.write("pipelines/shop/score.py", pipeline_source("shop score v2"))
     after = monorepo.commit("tune scoring")
-    kfp = kfp_server_factory(token=KFP_TOKEN)
-
-    run, results, logs = push_run(monorepo, tmp_path, before, kfp.url)
+    run, results, logs = push_run(monorepo, tmp_path, before, prod_target)
     assert results == {
         "validate": "success",
         "changes": "success",
@@ -58,19 +56,16 @@ def test_a_push_to_main_publishes_the_changed_pipeline_to_prod_as_main_sha8(
     }, logs
     assert run.needs["compile"]["outputs"]["sha"] == after
     # Only what the push changed, named main-<sha8> of the pushed commit.
-    assert [(p.name, v.name) for p in kfp.pipelines for v in kfp.versions] == [
-        ("shop-score", f"main-{after[:8]}")
-    ]
+    assert prod_target.published() == [("shop-score", f"main-{after[:8]}")]
 
 
-def test_a_manual_run_from_another_branch_deploys_nothing(monorepo, tmp_path, kfp_server_factory):
-    kfp = kfp_server_factory(token=KFP_TOKEN)
+def test_a_manual_run_from_another_branch_deploys_nothing(monorepo, tmp_path, prod_target):
     run = WorkflowRun(
         WORKFLOW,
         workspace=monorepo.path,
         github={"event_name": "workflow_dispatch", "ref": "refs/heads/experiment", "event": {}},
-        secrets={"KFP_TOKEN": KFP_TOKEN},
-        runner_env=runner_environment(tmp_path, {"KFP_HOST": kfp.url}),
+        secrets=prod_target.secrets,
+        runner_env=runner_environment(tmp_path, prod_target.env),
     )
     assert {job: run.run_job(job).result for job in JOBS} == dict.fromkeys(JOBS, "skipped")
-    assert kfp.requests == []
+    assert prod_target.server.requests == []

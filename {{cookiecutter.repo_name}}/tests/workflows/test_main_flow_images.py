@@ -23,7 +23,6 @@ from tests.helpers.pipeline_repos import manifest
 
 pytestmark = pytest.mark.docker
 
-KFP_TOKEN = "kfp-prod-token"
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "main.yml"
 JOBS = ("validate", "changes", "images", "compile", "publish-prod")
 SPEC = """\
@@ -69,21 +68,20 @@ def pushed_repo(monorepo: GitRepo, tmp_path: Path) -> tuple[GitRepo, GitRepo, st
 
 
 def test_a_component_change_on_main_is_built_pinned_committed_compiled_and_published(
-    pushed_repo, tmp_path, docker_env, registry, kfp_server_factory
+    pushed_repo, tmp_path, docker_env, registry, prod_target
 ):
     repo, origin, before = pushed_repo
     after = repo.head()
     prefix = f"{registry}/main-flow"
-    kfp = kfp_server_factory(token=KFP_TOKEN)
     run = push_to_main(
         WORKFLOW,
         repo.path,
         tmp_path,
         before=before,
         after=after,
-        secrets={"KFP_TOKEN": KFP_TOKEN},
+        secrets=prod_target.secrets,
         env={
-            "KFP_HOST": kfp.url,
+            **prod_target.env,
             "IMAGE_REGISTRY": prefix,
             "DOCKER_HOST": docker_env,
             "DOCKER_CONFIG": str(tmp_path / "docker-config"),
@@ -107,7 +105,7 @@ def test_a_component_change_on_main_is_built_pinned_committed_compiled_and_publi
     assert "[skip ci]" in origin.git("log", "-1", "--format=%B", "main")
 
     # Compiled from the pinned commit, published as main-<sha8> of it, with the digest inside.
-    assert [v.name for v in kfp.versions] == [f"main-{pinned[:8]}"]
+    assert prod_target.published() == [("shop-ping", f"main-{pinned[:8]}")]
     spec = (repo.path / "build" / "pipelines" / "shop" / "ping.yaml").read_text("utf-8")
     assert f"{prefix}/ping@{digest}" in spec
 

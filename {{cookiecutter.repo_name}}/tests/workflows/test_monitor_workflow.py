@@ -12,6 +12,7 @@ from scripts.repo.environments import load_environment
 from scripts.repo.manifests import load_projects
 from scripts.repo.model import Repo
 from tests.helpers.git_repos import REPO_ROOT
+from tests.helpers.prod_target import google_permissions
 
 MONITOR = REPO_ROOT / ".github" / "workflows" / "monitor.yml"
 OPEN = "$" + "{" * 2  # a GitHub expression, without two braces in a row (template engine)
@@ -38,7 +39,8 @@ def test_it_may_only_read_the_code_and_write_issues():
     document = workflow()
     job = document["jobs"]["monitor"]
     assert document["permissions"] == {}
-    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    expected = {"contents": "read", "issues": "write"} | google_permissions("prod")
+    assert job["permissions"] == expected
     assert job["environment"] == "prod"
     (checkout,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
     assert checkout["with"]["persist-credentials"] is False

@@ -16,6 +16,7 @@ from scripts.targets.publish.marks import PrMark
 from tests.helpers.actions_runner import WorkflowRun, runner_environment
 from tests.helpers.git_repos import REPO_ROOT
 from tests.helpers.pipeline_repos import HELPERS, manifest, pipeline_source
+from tests.helpers.prod_target import google_permissions
 from tests.servers.github_fixtures import PR_NUMBER, REPOSITORY
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -35,7 +36,8 @@ def test_pr_command_runs_the_default_branch_on_pr_comments_with_least_privilege(
     assert document["permissions"] == {}
     job = document["jobs"]["command"]
     assert job["environment"] == "dev"
-    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    expected = {"contents": "read", "pull-requests": "write"} | google_permissions("dev")
+    assert job["permissions"] == expected
     assert "github.event.issue.pull_request" in job["if"] and "'/kfp'" in job["if"]
     (checkout,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
     assert checkout["with"] == {"persist-credentials": False}  # no ref: the default branch
@@ -54,8 +56,9 @@ def test_pr_closed_cleans_same_repo_prs_and_sweeps_weekly_from_the_default_branc
     assert document["permissions"] == {}
     jobs = document["jobs"]
     assert "head.repo.full_name == github.repository" in jobs["pr-versions"]["if"]
-    assert jobs["pr-versions"]["permissions"] == {"contents": "read"}
-    assert jobs["sweep"]["permissions"] == {"contents": "read", "pull-requests": "read"}
+    google = google_permissions("dev")
+    assert jobs["pr-versions"]["permissions"] == {"contents": "read"} | google
+    assert jobs["sweep"]["permissions"] == {"contents": "read", "pull-requests": "read"} | google
     for job in jobs.values():
         assert job["environment"] == "dev"
         (checkout,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]

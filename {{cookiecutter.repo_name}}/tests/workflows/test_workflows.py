@@ -25,6 +25,7 @@ import yaml
 from scripts.cli.main import build_parser, load_commands, main
 from tests.helpers.actions_runner import Evaluator, WorkflowRun, interpolate
 from tests.helpers.git_repos import REPO_ROOT, GitRepo, init_repo
+from tests.helpers.prod_target import google_permissions
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 PULL_REQUEST = WORKFLOWS / "pull-request.yml"
@@ -93,17 +94,18 @@ def test_permissions_are_empty_on_top_and_least_per_job(pr, push):
         "images": {"contents": "read"},
         "compile": {"contents": "read"},
         "fork-note": {},
-        "publish-dev": {"contents": "read", "pull-requests": "write"},
+        "publish-dev": {"contents": "read", "pull-requests": "write"} | google_permissions("dev"),
         "all-green": {},
     }
+    # id-token only in the jobs that reach a Vertex AI environment (Workload Identity).
     expected_main = {
         "validate": {"contents": "read"},
         "changes": {"contents": "read"},
         "images": {"contents": "write", "packages": "write"},
         "compile": {"contents": "read"},
-        "publish-prod": {"contents": "read"},
-        "schedules-prod": {"contents": "read"},
-        "schedules-dev": {"contents": "read"},
+        "publish-prod": {"contents": "read"} | google_permissions("prod"),
+        "schedules-prod": {"contents": "read"} | google_permissions("prod"),
+        "schedules-dev": {"contents": "read"} | google_permissions("dev"),
     }
     assert {job: spec["permissions"] for job, spec in pr["jobs"].items()} == expected_pr
     assert {job: spec["permissions"] for job, spec in push["jobs"].items()} == expected_main
@@ -839,3 +841,30 @@ def test_dependabot_keeps_the_pinned_actions_current():
     [actions] = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
     assert actions["directory"] == "/"
     assert actions["cooldown"]["default-days"] >= 7
+
+
+WORKFLOW_FILES = ("pull-request.yml", "main.yml", "monitor.yml", "pr-command.yml", "pr-closed.yml")
+
+
+def test_google_credentials_only_where_a_vertex_environment_is_reached():
+    """Workload Identity Federation, never a key file: jobs with ``id-token: write`` are exactly
+    the jobs with the (SHA-pinned) google-github-actions/auth step, and they run in the GitHub
+    Environment whose target is vertex."""
+    folder = REPO_ROOT / ".github" / "workflows"
+    for name in WORKFLOW_FILES:
+        document = yaml.safe_load((folder / name).read_text("utf-8"))
+        for job_id, job in document["jobs"].items():
+            auth = [
+                step
+                for step in job.get("steps", [])
+                if step.get("uses", "").startswith("google-github-actions/auth@")
+            ]
+            wants = job.get("permissions", {}).get("id-token") == "write"
+            assert wants == bool(auth), f"{name}:{job_id}"
+            if not auth:
+                continue
+            assert google_permissions(job["environment"]) == {"id-token": "write"}
+            (step,) = auth
+            assert len(step["uses"].split("@")[1].split()[0]) == 40  # a full commit SHA
+            assert set(step["with"]) == {"workload_identity_provider", "service_account"}
+            assert "credentials_json" not in yaml.safe_dump(job)
