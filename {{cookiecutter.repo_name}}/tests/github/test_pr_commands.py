@@ -16,6 +16,10 @@ from scripts.github.pr_commands.replies import MARKER
 from tests.helpers.pipeline_repos import make_pipeline_repo
 from tests.servers.github_fixtures import PR_NUMBER, REPOSITORY
 
+# PyGithub without its write throttle (1 s a write on github.com), which a test server
+# does not need.
+pytestmark = pytest.mark.usefixtures("fast_github")
+
 HEAD_REF = "feature"
 VERSION = version_name(HEAD_REF, f"{PR_NUMBER:040x}")  # what add_pull_request's head gives
 
@@ -61,26 +65,6 @@ def test_the_grammar_refuses_anything_else(text, message):
 
 
 # -- the command, end to end ------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def fast_github(monkeypatch):
-    """PyGithub without its write throttle (1 s a write on github.com), which a test server
-    does not need."""
-    import github
-
-    from scripts.github import sticky_comment
-
-    def client(token: str, api_url: str):
-        return github.Github(
-            auth=github.Auth.Token(token),
-            base_url=api_url,
-            retry=None,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
-        )
-
-    monkeypatch.setattr(sticky_comment, "github_client", client)
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ from tests.helpers.pipeline_repos import make_pipeline_repo
 from tests.servers.github_fixtures import PR_NUMBER
 from tests.servers.registry_fixtures import PROJECT, REPOSITORY
 
+# PyGithub without its write throttle (1 s a write on github.com), which a test server
+# does not need.
+pytestmark = pytest.mark.usefixtures("fast_github")
+
 VERSION = version_name("feature", f"{PR_NUMBER:040x}")
 ENVIRONMENTS = """\
 environments:
@@ -24,24 +28,6 @@ environments:
     pipeline_root: gs://acme-ml-prod-pipelines/root
     service_account: pipelines@acme-ml-prod.iam.gserviceaccount.com
 """
-
-
-@pytest.fixture(autouse=True)
-def fast_github(monkeypatch):
-    import github
-
-    from scripts.github import sticky_comment
-
-    def client(token: str, api_url: str):
-        return github.Github(
-            auth=github.Auth.Token(token),
-            base_url=api_url,
-            retry=None,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
-        )
-
-    monkeypatch.setattr(sticky_comment, "github_client", client)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from scripts.core.errors import ConfigError, RemoteError
-from scripts.core.retry import RetryPolicy
+from scripts.core.retry import Failed, RetryPolicy, call_with_retries
 from scripts.repo.environments import Environment
 
 T = TypeVar("T")
@@ -138,25 +138,27 @@ class PolyaxonApi:
         from polyaxon.exceptions import ApiException
 
         connection_errors = _connection_error_types()
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return function(*args, **kwargs)
-            except ApiException as error:
-                if error.status not in transient:
-                    raise self.translate(what, error) from None
-                last: BaseException = error
-            except connection_errors as error:
-                last = error
-            delay = self.retry.delay(attempt - 1)
-            if attempt >= self.retry.attempts or (
-                time.monotonic() - started + delay > self.retry.total_seconds
-            ):
-                raise self.translate(what, last, attempts=attempt) from None
-            self.retries_done += 1
-            self._sleep(delay)
+
+        def is_transient(error: BaseException) -> bool:
+            if isinstance(error, ApiException):
+                return error.status in transient
+            if isinstance(error, connection_errors):
+                return True
+            raise error  # not a failed request: a bug, shown as one
+
+        try:
+            return call_with_retries(
+                lambda: function(*args, **kwargs),
+                self.retry,
+                transient=is_transient,
+                sleep=self._sleep,
+                on_retry=self._count_retry,
+            )
+        except Failed as failed:
+            raise self.translate(what, failed.error, attempts=failed.attempts) from None
+
+    def _count_retry(self) -> None:
+        self.retries_done += 1
 
     def translate(self, what: str, error: BaseException, *, attempts: int = 1) -> PolyaxonError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from scripts.core.errors import ConfigError
-from scripts.core.retry import RetryPolicy
+from scripts.core.retry import Failed, RetryPolicy, call_with_retries
 from scripts.targets.kfp.auth import Auth
 from scripts.targets.kfp.errors import (
     TRANSIENT_STATUSES,
@@ -121,30 +121,30 @@ class KfpApi:
         """Run one request with retries on transient failures; raise a one-line KfpError."""
         import kfp_server_api
 
-        policy = retry or self.retry
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            retry_after = None
-            try:
-                return function(*args, **kwargs)
-            except kfp_server_api.ApiException as error:
+        def transient(error: BaseException) -> bool | float:
+            if isinstance(error, kfp_server_api.ApiException):
                 if error.status not in TRANSIENT_STATUSES:
-                    raise self.translate(what, error) from None
-                retry_after = retry_after_seconds(error.headers)
-                last: BaseException = error
-            except Exception as error:
-                if not is_connection_error(error):
-                    raise
-                last = error
-            delay = policy.delay(attempt - 1, retry_after)
-            out_of_time = time.monotonic() - started + delay > policy.total_seconds
-            if attempt >= policy.attempts or out_of_time:
-                raise self.translate(what, last, attempts=attempt) from None
-            with self._lock:
-                self._stats["retries"] += 1
-            self._sleep(delay)
+                    return False
+                after = retry_after_seconds(error.headers)
+                return True if after is None else after
+            if is_connection_error(error):
+                return True
+            raise error  # not a failed request: a bug, shown as one
+
+        try:
+            return call_with_retries(
+                lambda: function(*args, **kwargs),
+                retry or self.retry,
+                transient=transient,
+                sleep=self._sleep,
+                on_retry=self._count_retry,
+            )
+        except Failed as failed:
+            raise self.translate(what, failed.error, attempts=failed.attempts) from None
+
+    def _count_retry(self) -> None:
+        with self._lock:
+            self._stats["retries"] += 1
 
     def translate(self, what: str, error: BaseException, *, attempts: int = 1) -> KfpError:
         """One clear line for a failed request; credentials never appear in it."""

@@ -58,20 +58,7 @@ class Publisher:
         self.mark = mark
 
     def publish_pipeline(self, target: PipelineTarget) -> PipelineResult:
-        result = result_for(target, "failed", self.version)
-        if target.package is None:
-            result.message = f"did not compile: {target.compile_error}"
-            result.line = target.compile_line
-            return result
-        try:
-            self._publish(target, result)
-        except TargetError as error:
-            result.status = "failed"
-            result.message = error.message
-        except OSError as error:
-            result.status = "failed"
-            result.message = f"cannot read {target.package}: {error.strerror or error}"
-        return result
+        return publish_contained(target, self.version, self._publish)
 
     def _publish(self, target: PipelineTarget, result: PipelineResult) -> None:
         api = self.api_for(target.namespace)
@@ -168,6 +155,29 @@ class Publisher:
         except TargetError as error:
             result.message = error.message
         return result
+
+
+def publish_contained(
+    target: PipelineTarget,
+    version: str,
+    publish: Callable[[PipelineTarget, PipelineResult], None],
+) -> PipelineResult:
+    """One pipeline's row, whatever the target: a failed compile, a failed request or an
+    unreadable spec is this row's failure, never the others' (``publish`` fills the row)."""
+    result = result_for(target, "failed", version)
+    if target.package is None:
+        result.message = f"did not compile: {target.compile_error}"
+        result.line = target.compile_line
+        return result
+    try:
+        publish(target, result)
+    except TargetError as error:
+        result.status = "failed"
+        result.message = error.message
+    except OSError as error:
+        result.status = "failed"
+        result.message = f"cannot read {target.package}: {error.strerror or error}"
+    return result
 
 
 def _pipeline_description(spec: Any) -> str:

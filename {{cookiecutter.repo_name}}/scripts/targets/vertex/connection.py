@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from scripts.core.errors import ConfigError
-from scripts.core.retry import RetryPolicy
+from scripts.core.retry import Failed, RetryPolicy, call_with_retries
 from scripts.repo.environments import Environment
 from scripts.targets.errors import TRANSIENT_STATUSES, TargetError
 
@@ -122,25 +122,32 @@ class VertexSession:
     def call(self, service: str, what: str, function: Callable[..., T], *args, **kwargs) -> T:
         """One request to ``service`` ("Vertex AI" or "Artifact Registry"), retried while
         transient; any failure is a one-line VertexError."""
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return function(*args, **kwargs)
-            except Exception as error:
-                status = status_of(error)
-                if status is not None and status not in TRANSIENT_STATUSES:
-                    raise self.translate(service, what, error, status) from None
-                if status is None and not is_connection_error(error):
-                    raise
-                delay = self.retry.delay(attempt - 1)
-                out_of_time = time.monotonic() - started + delay > self.retry.total_seconds
-                if attempt >= self.retry.attempts or out_of_time:
-                    raise self.translate(service, what, error, status, attempts=attempt) from None
-            with self._lock:
-                self.retries += 1
-            self._sleep(delay)
+
+        def transient(error: BaseException) -> bool:
+            status = status_of(error)
+            if status is not None:
+                return status in TRANSIENT_STATUSES
+            if is_connection_error(error):
+                return True
+            raise error  # not a failed request: a bug, shown as one
+
+        try:
+            return call_with_retries(
+                lambda: function(*args, **kwargs),
+                self.retry,
+                transient=transient,
+                sleep=self._sleep,
+                on_retry=self._count_retry,
+            )
+        except Failed as failed:
+            status = status_of(failed.error)
+            raise self.translate(
+                service, what, failed.error, status, attempts=failed.attempts
+            ) from None
+
+    def _count_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
 
     def translate(
         self, service: str, what: str, error: BaseException, status: int | None, attempts: int = 1

@@ -26,7 +26,7 @@ from typing import Any
 from scripts.core.errors import UsageError
 from scripts.core.naming import registry_package_problem, vertex_experiment_name
 from scripts.targets.errors import TargetError
-from scripts.targets.publish.apply import result_for
+from scripts.targets.publish.apply import publish_contained
 from scripts.targets.publish.plan import ExperimentTarget, PipelineTarget
 from scripts.targets.publish.report import ExperimentResult, PipelineResult
 from scripts.targets.vertex.connection import VertexSession
@@ -64,23 +64,12 @@ class VertexPublisher:
         self._experiments_lock = threading.Lock()
 
     def publish_pipeline(self, target: PipelineTarget) -> PipelineResult:
-        result = result_for(target, "failed", self.version)
-        if target.package is None:
-            result.message = f"did not compile: {target.compile_error}"
-            result.line = target.compile_line
-            return result
-        if problem := registry_package_problem(target.name):
-            result.message = problem
-            return result
-        try:
-            self._publish(target, result)
-        except TargetError as error:
-            result.status, result.message = "failed", error.message
-        except OSError as error:
-            result.message = f"cannot read {target.package}: {error.strerror or error}"
-        return result
+        return publish_contained(target, self.version, self._publish)
 
     def _publish(self, target: PipelineTarget, result: PipelineResult) -> None:
+        if problem := registry_package_problem(target.name):  # before any request
+            result.message = problem
+            return
         package, digest = target.name, digest_of(target.package)
         result.pipeline_id = package
         tagged = self.registry.tag_target(package, self.version)
