@@ -195,6 +195,7 @@ DERIVED_DEFAULTS = {
 
 def problems_by_answer(answers: dict) -> dict[str, str | None]:
     """Each answer's problem (None when it is fine), in prompt order."""
+    vertex = "vertex" in (answers["dev_target"], answers["prod_target"])
     return {
         "project_name": check_project_name(answers["project_name"]),
         "repo_name": check_repo_name(answers["repo_name"]),
@@ -206,8 +207,9 @@ def problems_by_answer(answers: dict) -> dict[str, str | None]:
         "kfp_prod_host": check_host("kfp_prod_host", answers["kfp_prod_host"]),
         "dev_target": check_target("dev_target", answers["dev_target"]),
         "prod_target": check_target("prod_target", answers["prod_target"]),
-        "gcp_project": check_gcp_project(answers["gcp_project"]),
-        "gcp_region": check_gcp_region(answers["gcp_region"]),
+        # Asked of every bake, used only by a vertex environment: checked only then.
+        "gcp_project": check_gcp_project(answers["gcp_project"]) if vertex else None,
+        "gcp_region": check_gcp_region(answers["gcp_region"]) if vertex else None,
         "image_registry": check_image_registry(answers["image_registry"]),
         "include_polyaxon": check_flag("include_polyaxon", answers["include_polyaxon"]),
         "include_mlflow": check_flag("include_mlflow", answers["include_mlflow"]),

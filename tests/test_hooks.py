@@ -74,6 +74,7 @@ def test_accepted_values(key, value):
 def test_vertex_answers_are_checked():
     answers = {
         **DEFAULT_ANSWERS,
+        "dev_target": "vertex",
         "prod_target": "gke",
         "gcp_project": "Acme_ML",
         "gcp_region": "europe west4",
@@ -82,6 +83,13 @@ def test_vertex_answers_are_checked():
     assert [p.split()[0] for p in problems] == ["prod_target", "gcp_project", "gcp_region"]
     assert "kfp or vertex" in problems[0]
     assert pre_gen.validate({**DEFAULT_ANSWERS, "dev_target": "vertex"}) == []
+    # A KFP-only repo never uses them: a short org's derived project is no problem there.
+    kfp_only = {**DEFAULT_ANSWERS, "gcp_project": "ab-ml", "gcp_region": "?"}
+    assert pre_gen.validate(kfp_only) == []
+    assert [p.split()[0] for p in pre_gen.validate({**kfp_only, "prod_target": "vertex"})] == [
+        "gcp_project",
+        "gcp_region",
+    ]
 
 
 def test_the_defaults_in_cookiecutter_json_match():

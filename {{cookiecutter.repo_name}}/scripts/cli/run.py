@@ -140,6 +140,7 @@ def _run_remote(args, repo, pipeline, given) -> int:
         given,
         version=args.version,
         experiment=args.experiment,
+        repository=repo.settings.github_repository or repo.root.name,
     )
     if args.format == "json":
         print_json(started.to_json())

@@ -94,8 +94,10 @@ class Target(ABC):
         *,
         version: str | None,
         experiment: str | None,
+        repository: str = "",
     ) -> Any:
-        """Start one run of a published version (``RemoteRun``)."""
+        """Start one run of a published version (``RemoteRun``); ``repository`` (owner/name)
+        labels it where the target has labels."""
 
     # pull-request commands (/kfp run, /kfp runs) ---------------------------------------------
     @abstractmethod

@@ -77,7 +77,12 @@ def prod_target(request: pytest.FixtureRequest, kfp_server_factory) -> ProdTarge
             "kfp",
             {"KFP_HOST": kfp.url},
             {"KFP_TOKEN": KFP_TOKEN},
-            lambda: [(p.name, v.name) for p in kfp.pipelines for v in kfp.versions],
+            lambda: [
+                (p.name, v.name)
+                for p in kfp.pipelines
+                for v in kfp.versions
+                if v.pipeline_id == p.uuid
+            ],
             kfp,
         )
     from tests.servers.registry_fixtures import PROJECT, REPOSITORY

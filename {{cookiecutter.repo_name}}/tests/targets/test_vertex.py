@@ -250,34 +250,6 @@ def test_schedules_on_vertex_pin_sha256_with_the_zone_and_swap_safely(world, cap
     assert params["parameterValues"] == {"message": "tuned run"}
 
 
-def test_a_tag_reference_would_fail_on_the_service(world, capsys):
-    """Why schedules pin ``sha256:``: the service fails runs of a template given by tag."""
-    from google.cloud import aiplatform
-
-    repo, _, vertex, _ = world
-    assert publish(repo, capsys)[0] == 0
-    from scripts.repo.environments import load_environment
-    from scripts.targets.select import connected_target
-    from scripts.targets.vertex.jobs import build_job
-
-    target = connected_target(load_environment(repo.path, "prod"))
-    scope = target.schedule_scope(None)
-    pinned = scope.pinned_version("beta-report", MAIN)
-    job = build_job(
-        scope.spec_path("beta-report", pinned.pipeline_version_id),
-        display_name="beta/by-tag",
-        template_uri=target.registry.template_uri("beta-report", "latest"),
-        pipeline_root="gs://acme-ml-prod-pipelines/root",
-        parameters={},
-        labels={},
-    )
-    vertex.clock.set(datetime(2030, 1, 1, tzinfo=UTC))
-    schedule = aiplatform.PipelineJobSchedule(pipeline_job=job, display_name="beta/by-tag")
-    schedule.create(cron="0 * * * *", service_account=SERVICE_ACCOUNT)
-    fired = vertex.advance_to(datetime(2030, 1, 1, 1, 30, tzinfo=UTC))
-    assert fired and {j.state for j in fired} == {"PIPELINE_STATE_FAILED"}
-
-
 def test_run_on_vertex_submits_a_job_from_the_registry_version(world, capsys):
     repo, _, vertex, registry = world
     assert publish(repo, capsys)[0] == 0
@@ -376,3 +348,107 @@ def test_cleanup_deletes_pr_tags_then_untagged_versions(world, capsys, monkeypat
     alpha = registry_tags(registry, "alpha-score")
     assert set(alpha) == {MAIN, "latest"}  # main's version stays, only the PR tags went
     assert len(registry.versions(PROJECT, REPOSITORY, "alpha-score")) == 1
+
+
+GRID = (
+    '"""Grid search."""\n\nfrom kfp import dsl\n\nfrom ._helpers import say\n\n\n'
+    "@dsl.pipeline\n"
+    'def grid(rates: list = [0.1, 0.2], options: dict = {"depth": 3}, message: str = "x"):\n'
+    "    say(message=message)\n"
+)
+
+
+def test_list_and_dict_parameters_compare_as_json_and_stay_unchanged(world, capsys):
+    repo, _, vertex, _ = world
+    repo.write("pipelines/alpha/grid.py", GRID)
+    assert cli.main(["compile", "--repo", str(repo.path), "--all"]) == 0
+    assert publish(repo, capsys)[0] == 0
+    set_schedules(
+        repo,
+        "schedules:\n  - {name: grid, pipeline: grid, cron: '0 4 * * *', environments: [prod],\n"
+        "     parameters: {rates: [0.5, 1], options: {depth: 5, tags: [a]}}}\n",
+    )
+    vertex.clock.set(datetime(2030, 1, 1, 12, tzinfo=UTC))
+    assert sync(repo, capsys)[0] == 0
+    code, document, err = sync(repo, capsys)
+    assert code == 0, err
+    assert [r["action"] for r in document["schedules"]] == ["unchanged"]
+    assert document["writes"] == 0
+
+
+def test_a_failed_pause_of_the_new_schedule_removes_it(world, capsys):
+    """Never two firing: the new schedule is deleted again, the row fails, the next sync
+    creates it."""
+    repo, _, vertex, _ = world
+    assert publish(repo, capsys)[0] == 0
+    set_schedules(repo, NIGHTLY)
+    vertex.fail_next(500, 1, path_contains=":pause")
+    code, document, _ = sync(repo, capsys)
+    assert code == 1
+    (row,) = document["schedules"]
+    assert row["status"] == "failed" and "pause new schedule alpha/nightly" in row["message"]
+    assert vertex.schedules == []
+    code, document, err = sync(repo, capsys)
+    assert code == 0, err
+    assert [s.state for s in vertex.schedules] == ["ACTIVE"]
+
+
+def test_a_schedule_create_is_not_retried_after_a_503(world, capsys):
+    """A create has no request id: after a 503 it may have landed, so it is not repeated."""
+    repo, _, vertex, _ = world
+    assert publish(repo, capsys)[0] == 0
+    set_schedules(repo, NIGHTLY)
+    vertex.fail_next(503, 1, path_contains="/schedules", method="POST")
+    code, document, _ = sync(repo, capsys)
+    assert code == 1
+    creates = [r for r in vertex.requests if r.method == "POST" and r.path.endswith("/schedules")]
+    assert len(creates) == 1 and vertex.schedules == []
+    assert "HTTP 503" in document["schedules"][0]["message"]
+    assert sync(repo, capsys)[0] == 0 and len(vertex.schedules) == 1
+
+
+def test_a_spec_named_otherwise_is_refused_before_the_upload(world, capsys):
+    repo, _, _, registry = world
+    spec = repo.path / "build" / "pipelines" / "beta" / "report.yaml"
+    spec.write_text(spec.read_text().replace("name: beta-report", "name: beta-other"))
+    code, document, _ = publish(repo, capsys)
+    assert code == 1
+    row = next(r for r in document["pipelines"] if r["name"] == "beta-report")
+    assert "pipelineInfo.name is 'beta-other', not 'beta-report'" in row["message"]
+    assert "beta-other" not in registry.packages(PROJECT, REPOSITORY)
+
+
+def test_json_output_is_json_alone_outside_pytest(world, capsys):
+    """The SDK logs its progress to a stdout handler of its own when nothing else handles
+    its loggers (pytest's capture hides that): a real process must print JSON alone."""
+    import os
+    import subprocess
+    import sys
+
+    repo, _, _, _ = world
+    assert publish(repo, capsys)[0] == 0
+    set_schedules(repo, NIGHTLY)
+    command = ["schedules", "--repo", str(repo.path), "--env", "prod", "--version", MAIN]
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts", *command, "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)  # nothing else on stdout
+    assert [r["action"] for r in document["schedules"]] == ["create"]
+
+
+def test_credentials_that_cannot_be_refreshed_are_one_line(world, capsys):
+    """A Workload Identity set-up that fails (here: impersonation refused) is said as such,
+    not as an internal error."""
+    repo, _, vertex, _ = world
+    vertex.deny("iam.serviceAccounts.getAccessToken")
+    code = cli.main(["publish", "--repo", str(repo.path), "--env", "prod", "--version", MAIN])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the Google credentials could not be refreshed" in err
+    assert "internal error" not in err and "Traceback" not in err

@@ -69,3 +69,4 @@ def test_a_manual_run_from_another_branch_deploys_nothing(monorepo, tmp_path, pr
     )
     assert {job: run.run_job(job).result for job in JOBS} == dict.fromkeys(JOBS, "skipped")
     assert prod_target.server.requests == []
+    assert prod_target.published() == []

@@ -867,4 +867,6 @@ def test_google_credentials_only_where_a_vertex_environment_is_reached():
             (step,) = auth
             assert len(step["uses"].split("@")[1].split()[0]) == 40  # a full commit SHA
             assert set(step["with"]) == {"workload_identity_provider", "service_account"}
+            # Environment secrets, as the README's set-up says (each Environment its own).
+            assert all(v.startswith("$" + "{" * 2 + " secrets.GCP_") for v in step["with"].values())
             assert "credentials_json" not in yaml.safe_dump(job)

@@ -129,11 +129,12 @@ class CommandHandler:
     def _runs(self, pr: PullRequestRef) -> list:
         namespaces = {self.default_namespace}
         namespaces |= {self._namespace(p) for p in self._projects().values()}
-        rows = [
-            row
+        # By run id: a target without namespaces (Vertex AI) answers every namespace alike.
+        rows = {
+            row.run_id: row
             for namespace in sorted(namespaces, key=str)
             for row in self.target.pr_runs(namespace, pr.repository, pr.number)
-        ]
+        }.values()
         return sorted(rows, key=lambda r: (r.created_at is not None, r.created_at), reverse=True)
 
     def _run(self, command: Command, pr: PullRequestRef, version: str) -> tuple[Outcome, str]:

@@ -29,11 +29,8 @@ from typing import Any
 from scripts.core.errors import ConfigError
 from scripts.core.retry import RetryPolicy
 from scripts.repo.environments import ENVIRONMENTS_FILE, Environment, is_http_url, override_message
-from scripts.targets.errors import is_unreachable
 from scripts.targets.kfp.api import DEFAULT_RETRY, KfpApi
 from scripts.targets.kfp.auth import Auth
-
-__all__ = ["connect", "is_unreachable"]
 
 # (connect, read) seconds. Uploads of large specs can take a while; connecting should not.
 DEFAULT_TIMEOUT = (10.0, 120.0)

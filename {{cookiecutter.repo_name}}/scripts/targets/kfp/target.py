@@ -100,6 +100,7 @@ class KfpTarget(Target):
         *,
         version: str | None,
         experiment: str | None,
+        repository: str = "",
     ) -> Any:
         from scripts.targets.kfp.remote_run import start_remote_run
 

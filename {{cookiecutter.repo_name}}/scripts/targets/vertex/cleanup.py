@@ -62,7 +62,9 @@ def _mark(tags: tuple[str, ...], repository: str) -> tuple[PrMark | None, str]:
         if not found:
             continue
         suffix = f"-{found['sha']}"
-        branch_tags = [t for t in tags if t.endswith(suffix) and t != tag]
+        branch_tags = sorted(
+            t for t in tags if t.endswith(suffix) and t != tag and not PROTECTED.match(t)
+        )
         name = branch_tags[0] if branch_tags else tag
         branch = name.removesuffix(suffix)
         return PrMark(repository, int(found["number"]), branch), name
@@ -87,22 +89,25 @@ def apply_cleanup(registry: TemplateRegistry, plan: Plan, *, jobs: int) -> None:
 
 
 def _delete(registry: TemplateRegistry, item: Item) -> None:
+    """Delete the pull request's tags on the item's version: its ``pr-<N>-<sha8>`` tags and
+    the ``<branch>-<sha8>`` tags of the same commits (the branch is the item's name's), nothing
+    else; then the version, when no tag is left on it."""
+    branch = item.version.rpartition("-")[0]
     try:
         tags = {t: d for t, d in registry.tags(item.pipeline_id).items() if d == item.version_id}
-        suffixes = {
-            m["sha"] for t in tags if (m := PR_TAG.match(t)) and int(m["number"]) == item.pr
-        }
-        doomed = [
+        shas = {m["sha"] for t in tags if (m := PR_TAG.match(t)) and int(m["number"]) == item.pr}
+        doomed = sorted(
             tag
             for tag in tags
-            if not PROTECTED.match(tag) and any(tag.endswith(f"-{sha}") for sha in suffixes)
-        ]
+            if not PROTECTED.match(tag)
+            and any(tag in (f"pr-{item.pr}-{sha}", f"{branch}-{sha}") for sha in shas)
+        )
         for tag in doomed:
             _ignore_missing(registry.delete_tag, item.pipeline_id, tag)
         left = sorted(set(tags) - set(doomed))
         if item.action != "delete":
             if doomed:
-                item.message = f"its pull-request tags removed ({', '.join(sorted(doomed))})"
+                item.message = f"its pull-request tags removed ({', '.join(doomed)})"
             return
         if left:
             item.status = "deleted"

@@ -15,11 +15,14 @@ credentials, 403 the identity that lacks the permission and the role that grants
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from google.auth.exceptions import RefreshError, TransportError
 
 from scripts.core.errors import ConfigError
 from scripts.core.retry import Failed, RetryPolicy, call_with_retries
@@ -104,6 +107,7 @@ class VertexSession:
                 "google-github-actions/auth step (Workload Identity Federation); locally run "
                 "`gcloud auth application-default login`"
             ) from None
+        quiet_sdk_loggers()
         aiplatform.init(
             project=self.project,
             location=self.region,
@@ -119,16 +123,28 @@ class VertexSession:
         email = getattr(self.credentials, "service_account_email", None)
         return str(email) if email else "the Application Default Credentials"
 
-    def call(self, service: str, what: str, function: Callable[..., T], *args, **kwargs) -> T:
+    def call(
+        self,
+        service: str,
+        what: str,
+        function: Callable[..., T],
+        *args: Any,
+        idempotent: bool = True,
+        **kwargs: Any,
+    ) -> T:
         """One request to ``service`` ("Vertex AI" or "Artifact Registry"), retried while
-        transient; any failure is a one-line VertexError."""
+        transient; any failure is a one-line VertexError. A request that is not idempotent
+        (a create with no id of ours) is retried only after a 429, which the service sends
+        before doing anything; a 503 or a dropped connection may hide a create that landed."""
 
         def transient(error: BaseException) -> bool:
             status = status_of(error)
             if status is not None:
-                return status in TRANSIENT_STATUSES
+                return status in (TRANSIENT_STATUSES if idempotent else {429})
             if is_connection_error(error):
-                return True
+                return idempotent
+            if isinstance(error, RefreshError | TransportError):
+                return False  # the credentials: translated below, never retried
             raise error  # not a failed request: a bug, shown as one
 
         try:
@@ -155,6 +171,13 @@ class VertexSession:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         where = self.registry_url if service == "Artifact Registry" else self.api_endpoint
         detail = message_of(error)
+        if isinstance(error, RefreshError):
+            return VertexError(
+                f"{where}: the Google credentials could not be refreshed ({what}: {detail}) — "
+                "check the google-github-actions/auth step's Workload Identity provider and "
+                "service account, or run `gcloud auth application-default login`",
+                status=401,
+            )
         if status is None:
             return VertexError(
                 f"{where}: cannot reach {service} ({what}{tries}: {detail}) — check the "
@@ -169,15 +192,28 @@ class VertexSession:
                 status=status,
             )
         if status == 403:
+            role = ROLES[service]
+            if service == "Artifact Registry" and what.startswith("delete"):
+                role = "roles/artifactregistry.repoAdmin"  # writer may not delete tags/versions
             return VertexError(
                 f"{where}: 403 Permission denied ({what}) for {self.identity} — grant it "
-                f"{ROLES[service]} on project {self.project} ({detail})",
+                f"{role} on project {self.project} ({detail})",
                 status=status,
             )
         return VertexError(
             f"{where}: {what} failed{tries}: HTTP {status}" + (f": {detail}" if detail else ""),
             status=status,
         )
+
+
+def quiet_sdk_loggers() -> None:
+    """The SDK's module loggers log progress ("Creating PipelineJobSchedule", console links) at
+    INFO to a stdout handler of their own. Commands own stdout (``--format json`` is nothing
+    else) and report what happened themselves, so each is set to WARNING (each sets its own
+    level when created, so the parent's level alone would not do)."""
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.startswith("google.cloud.aiplatform") and isinstance(logger, logging.Logger):
+            logger.setLevel(logging.WARNING)
 
 
 def status_of(error: BaseException) -> int | None:

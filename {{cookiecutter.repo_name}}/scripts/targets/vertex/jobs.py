@@ -16,6 +16,7 @@ are computed once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from scripts.core.naming import label_value
 from scripts.targets.kfp.run_queries import RunRow
 
 MANAGED_BY = "kfp-monorepo"
+MAX_NAME = 128  # Vertex AI's limit on job ids and display names
 # Vertex states -> the v2 spellings monitor reads (PIPELINE_STATE_FAILED -> FAILED).
 STATES = {
     "PIPELINE_STATE_QUEUED": "PENDING",
@@ -66,13 +68,15 @@ def build_job(
     enable_caching: bool | None = None,
     job_id: str | None = None,
 ) -> Any:
-    """A ``PipelineJob`` (not yet created) from a downloaded spec."""
+    """A ``PipelineJob`` (not yet created) from a downloaded spec. Its id is fixed here (so a
+    retried create is recognised) and valid whatever the pipeline is called: the SDK's own id
+    fails for a name that starts with a digit or runs past 128 characters."""
     from google.cloud import aiplatform
 
     job = aiplatform.PipelineJob(
-        display_name=display_name,
+        display_name=display_name[:MAX_NAME],
         template_path=str(spec_path),
-        job_id=job_id,
+        job_id=job_id or new_job_id(display_name),
         pipeline_root=pipeline_root,
         parameter_values=dict(parameters),
         enable_caching=enable_caching,
@@ -82,6 +86,19 @@ def build_job(
     # private until created (``gca_resource`` raises before), hence ``_gca_resource``.
     job._gca_resource.template_uri = template_uri
     return job
+
+
+def new_job_id(name: str) -> str:
+    """``<name>-<UTC timestamp>-<random>`` in Vertex's job-id rule (``[a-z][-a-z0-9]``,
+    at most 128): the random part keeps two runs started in one second apart."""
+    import secrets
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    suffix = f"-{stamp}-{secrets.token_hex(3)}"
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "run"
+    if not base[0].isalpha():
+        base = f"p-{base}"
+    return base[: MAX_NAME - len(suffix)].rstrip("-") + suffix
 
 
 def create_job(job: Any, *, service_account: str) -> Any:
@@ -100,10 +117,11 @@ def submit(session: Any, job: Any, *, service_account: str, what: str) -> Any:
 
     from scripts.targets.vertex.connection import VertexError
 
+    before = session.retries
     try:
         return session.call("Vertex AI", what, create_job, job, service_account=service_account)
     except VertexError as error:
-        if error.status != 409 or session.retries == 0:
+        if error.status != 409 or session.retries == before:  # not retried: a real clash
             raise
         name = f"{job._parent}/pipelineJobs/{job.job_id}"
         found = session.call("Vertex AI", f"read {name}", aiplatform.PipelineJob.get, name)

@@ -29,8 +29,8 @@ from scripts.targets.errors import TargetError
 from scripts.targets.publish.apply import publish_contained
 from scripts.targets.publish.plan import ExperimentTarget, PipelineTarget
 from scripts.targets.publish.report import ExperimentResult, PipelineResult
-from scripts.targets.vertex.connection import VertexSession
-from scripts.targets.vertex.registry import TemplateRegistry, digest_of
+from scripts.targets.vertex.connection import VertexError, VertexSession
+from scripts.targets.vertex.registry import TemplateRegistry, digest_of, spec_package
 
 LATEST = "latest"
 
@@ -71,6 +71,13 @@ class VertexPublisher:
             result.message = problem
             return
         package, digest = target.name, digest_of(target.package)
+        named = spec_package(target.package)
+        if named != package:  # the registry files a spec under its pipelineInfo.name
+            result.message = (
+                f"the spec's pipelineInfo.name is {named!r}, not {package!r} — recompile: "
+                "the registry would file it as another package"
+            )
+            return
         result.pipeline_id = package
         tagged = self.registry.tag_target(package, self.version)
         if tagged is not None:
@@ -85,18 +92,12 @@ class VertexPublisher:
             result.status = "unchanged" if known else "upload"
             return
         if known:
-            for tag in self.tags:
-                self.registry.add_tag(package, digest, tag)
+            for tag in self.tags:  # only latest moves; the others name this commit's spec
+                self.registry.add_tag(package, digest, tag, move=tag == LATEST)
             result.status = "unchanged"
         else:
             is_new = not self.registry.tags(package)
-            uploaded_package, digest = self.registry.upload(target.package, self.tags)
-            if uploaded_package != package:  # the spec's pipelineInfo.name decides the package
-                result.message = (
-                    f"the registry filed the spec under {uploaded_package!r}, not {package!r} — "
-                    "recompile: the spec's pipelineInfo.name must be the pipeline's name"
-                )
-                return
+            _, digest = self.registry.upload(target.package, self.tags)
             result.status = "created" if is_new else "uploaded"
         after = self.registry.tag_target(package, self.version)
         self._record(result, package, digest)
@@ -132,18 +133,33 @@ class VertexPublisher:
         return result
 
     def _ensure(self, aiplatform: Any, name: str, description: str) -> str:
-        found = self.session.call(
-            "Vertex AI", f"read experiment {name}", aiplatform.Experiment.get, name
-        )
-        if found is not None:
+        if self._find(aiplatform, name) is not None:
             return "exists"
         if self.dry_run:
             return "create"
-        self.session.call(
-            "Vertex AI",
-            f"create experiment {name}",
-            aiplatform.Experiment.create,
-            experiment_name=name,
-            description=description or None,
-        )
+        try:
+            self.session.call(
+                "Vertex AI",
+                f"create experiment {name}",
+                aiplatform.Experiment.create,
+                experiment_name=name,
+                description=description or None,
+            )
+        except VertexError as error:
+            # 409: a parallel job (or our retried request) made it first.
+            if error.status != 409 or self._find(aiplatform, name) is None:
+                raise
+            return "exists"
         return "created"
+
+    def _find(self, aiplatform: Any, name: str) -> Any | None:
+        try:
+            return self.session.call(
+                "Vertex AI", f"read experiment {name}", aiplatform.Experiment.get, name
+            )
+        except ValueError:  # the SDK: that context exists but is no experiment
+            raise VertexError(
+                f"{name!r} is taken in Vertex AI metadata by something that is not an "
+                "experiment (a pipeline's context has the pipeline's name) — rename the "
+                "experiment in the manifest"
+            ) from None

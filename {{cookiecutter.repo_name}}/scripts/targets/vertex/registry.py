@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from scripts.targets.vertex.connection import BearerAuth, VertexError, VertexSession
 
@@ -33,6 +34,17 @@ class RegistryVersion:
 def digest_of(path: Path) -> str:
     """The version name Artifact Registry gives an upload of this file."""
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def spec_package(path: Path) -> str:
+    """The package Artifact Registry files a spec under: its ``pipelineInfo.name`` (the first
+    YAML document; a second one is the platform spec)."""
+    import yaml
+
+    with path.open(encoding="utf-8") as file:
+        document = next(yaml.safe_load_all(file), None) or {}
+    info = document.get("pipelineInfo", {}) if isinstance(document, dict) else {}
+    return str(info.get("name", ""))
 
 
 def last_segment(name: str) -> str:
@@ -80,14 +92,16 @@ class TemplateRegistry:
             f"upload {path.name}", self.client.upload_pipeline, str(path), tags=list(tags)
         )
 
-    def add_tag(self, package: str, digest: str, tag: str) -> None:
-        """Point ``tag`` at ``digest``: created, or moved when it exists (409)."""
+    def add_tag(self, package: str, digest: str, tag: str, *, move: bool) -> None:
+        """Point ``tag`` at ``digest``. A tag that exists already (409) is moved only with
+        ``move`` (``latest``); any other is left as it is, for the caller to compare."""
         try:
             self._call(f"tag {package}@{digest}", self.client.create_tag, package, digest, tag)
         except VertexError as error:
             if error.status != 409:
                 raise
-            self._call(f"move tag {tag}", self.client.update_tag, package, digest, tag)
+            if move:
+                self._call(f"move tag {tag}", self.client.update_tag, package, digest, tag)
 
     def download(self, package: str, digest: str, folder: Path) -> Path:
         """The spec of ``package@digest`` as a local file (Vertex AI builds jobs from a file)."""
@@ -146,7 +160,7 @@ class TemplateRegistry:
         while True:
             page_url = f"{url}{separator}pageSize={PAGE_SIZE}"
             if token:
-                page_url += f"&pageToken={token}"
+                page_url += f"&pageToken={quote(token, safe='')}"
             document = self._call(what, self.client._request, request_url=page_url).json()
             items += document.get(field, []) or []
             token = document.get("nextPageToken") or ""

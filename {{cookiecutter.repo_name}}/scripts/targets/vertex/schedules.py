@@ -17,6 +17,7 @@ and ``monitor`` judges exactly as on KFP.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from typing import Any
 from scripts.core.errors import UsageError
 from scripts.core.naming import label_value, vertex_experiment_name
 from scripts.targets.kfp.run_queries import RunRow
-from scripts.targets.schedules.model import Config, DesiredSchedule, RemoteSchedule
-from scripts.targets.vertex.connection import VertexSession
+from scripts.targets.schedules.model import Config, DesiredSchedule, RemoteSchedule, same_config
+from scripts.targets.vertex.connection import VertexError, VertexSession
 from scripts.targets.vertex.jobs import (
     ACTIVE,
     MANAGED_BY,
@@ -39,10 +40,10 @@ from scripts.targets.vertex.jobs import (
     rfc3339,
     run_row,
 )
+from scripts.targets.vertex.publish import LATEST
 from scripts.targets.vertex.registry import TemplateRegistry, last_segment
 
 SERVICE = "Vertex AI"
-LATEST = "latest"
 
 
 @dataclass(frozen=True)
@@ -143,32 +144,26 @@ class VertexScheduleScope:
         return dict(load_yaml_mapping(path, display_path=path.name).value)
 
     def ensure_experiment(self, name: str) -> str:
-        """Create the Vertex AI experiment of ``<project>/<experiment>`` when missing; the label
-        value schedules carry for it."""
-        from google.cloud import aiplatform
-
+        """The label of ``<project>/<experiment>``'s Vertex AI experiment; a name that cannot
+        map is the schedule's failure. The experiment itself is publish's to create: a
+        schedule's runs are linked to it by this label only."""
         project, _, experiment = name.partition("/")
-        vertex_name = vertex_experiment_name(project, experiment)
-        found = self._call(f"read experiment {vertex_name}", aiplatform.Experiment.get, vertex_name)
-        if found is None:
-            self.writes += 1
-            self._call(
-                f"create experiment {vertex_name}",
-                aiplatform.Experiment.create,
-                experiment_name=vertex_name,
-            )
-        return label_value(vertex_name)
+        return label_value(vertex_experiment_name(project, experiment))
 
     def has_active_runs(self, schedule_id: str) -> bool:
+        """One filtered listing per active state (the light view: no job is fetched whole)."""
         from google.cloud import aiplatform
 
-        jobs = self._call(
-            "list the schedule's runs",
-            aiplatform.PipelineJob.list,
-            filter=f'schedule_name="{schedule_id}"',
-            enable_simple_view=True,
-        )
-        return any(getattr(j.state, "name", str(j.state)) in ACTIVE for j in jobs)
+        for state in ACTIVE:
+            jobs = self._call(
+                "list the schedule's active runs",
+                aiplatform.PipelineJob.list,
+                filter=f'schedule_name="{schedule_id}" AND state="{state}"',
+                enable_simple_view=True,
+            )
+            if jobs:
+                return True
+        return False
 
     def runs_of(self, schedule_ids: Iterable[str], start: datetime) -> list[RunRow]:
         """Every run of our schedules created since ``start``, and the ones still active
@@ -212,15 +207,47 @@ class VertexScheduleScope:
         )
         created = aiplatform.PipelineJobSchedule(pipeline_job=job, display_name=desired.key)
         self.writes += 2
-        self._call(
-            f"create schedule {desired.key}",
-            created.create,
-            cron=config.cron,
-            max_concurrent_run_count=config.max_concurrency,
-            service_account=self.session.environment.service_account,
-        )
-        self._call(f"pause new schedule {desired.key}", created.pause)
+        try:
+            self._call(
+                f"create schedule {desired.key}",
+                created.create,
+                cron=config.cron,
+                max_concurrent_run_count=config.max_concurrency,
+                service_account=self.session.environment.service_account,
+                idempotent=False,  # no request id: a retry after a lost answer makes two
+            )
+        except VertexError:
+            created = self._landed(desired)  # the answer was lost, not the schedule
+            if created is None:
+                raise
+        try:
+            self._call(f"pause new schedule {desired.key}", created.pause)
+        except VertexError:
+            # Never leave it firing beside the old one: it goes, and the next sync retries.
+            with contextlib.suppress(VertexError):
+                self._call(f"delete new schedule {desired.key}", created.delete)
+            raise
         return remote_schedule(created.gca_resource, self.repository, paused=True)
+
+    def _landed(self, desired: DesiredSchedule) -> Any | None:
+        """The schedule a failed create made after all: ours, this key, the wanted config."""
+        from google.cloud import aiplatform
+
+        found = self._call(
+            f"look for schedule {desired.key}",
+            aiplatform.PipelineJobSchedule.list,
+            filter=f'display_name="{desired.key}"',
+        )
+        for schedule in found:
+            remote = remote_schedule(schedule.gca_resource, self.repository)
+            # Enabled: only what the lost create made can be (the plan found none before).
+            if (
+                remote.key == desired.key
+                and remote.enabled
+                and same_config(remote.config, desired.config)
+            ):
+                return schedule
+        return None
 
     def _schedule(self, schedule_id: str) -> Any:
         from google.cloud import aiplatform
@@ -235,20 +262,45 @@ class VertexScheduleScope:
         self.writes += 1
         catch_up = labels.get("kfp-monorepo-catchup") == "true"
         # The SDK's resume() drops catch_up (aiplatform 2.7): its client sends it.
-        self._call(
-            f"resume schedule {schedule_id}",
-            found.api_client.resume_schedule,
-            name=found.resource_name,
-            catch_up=catch_up,
+        self._settle(
+            "ACTIVE",
+            schedule_id,
+            lambda: self._call(
+                f"resume schedule {schedule_id}",
+                found.api_client.resume_schedule,
+                name=found.resource_name,
+                catch_up=catch_up,
+            ),
         )
 
     def disable(self, schedule_id: str) -> None:
         self.writes += 1
-        self._call(f"pause schedule {schedule_id}", self._schedule(schedule_id).pause)
+        found = self._schedule(schedule_id)
+        self._settle(
+            "PAUSED",
+            schedule_id,
+            lambda: self._call(f"pause schedule {schedule_id}", found.pause),
+        )
 
     def delete(self, schedule_id: str) -> None:
         self.writes += 1
-        self._call(f"delete schedule {schedule_id}", self._schedule(schedule_id).delete)
+        try:
+            self._call(f"delete schedule {schedule_id}", self._schedule(schedule_id).delete)
+        except VertexError as error:
+            if error.status != 404:  # gone already (a retried delete whose answer was lost)
+                raise
+
+    def _settle(self, state: str, schedule_id: str, change: Any) -> None:
+        """Run a pause or resume; when it is refused (400: not in the state it acts on),
+        accept it if the schedule is in ``state`` already: a retry whose first try landed."""
+        try:
+            change()
+        except VertexError as error:
+            if error.status != 400:
+                raise
+            now = self._schedule(schedule_id).gca_resource.state
+            if getattr(now, "name", str(now)) != state:
+                raise
 
     # links -----------------------------------------------------------------------------------
     def link(self, schedule_id: str) -> str:
@@ -297,6 +349,9 @@ def remote_schedule(
 
 
 def _parameters(job: Any) -> dict[str, Any]:
-    """The job's parameter values as JSON values (proto-plus turns each ``Value`` into the
-    Python value it holds)."""
-    return dict(job.runtime_config.parameter_values.items())
+    """The job's parameter values as plain JSON values: proto-plus hands lists and mappings
+    back as its own container types, which compare unequal to ``list`` and ``dict``."""
+    from google.protobuf import json_format
+
+    runtime = json_format.MessageToDict(type(job.runtime_config).pb(job.runtime_config))
+    return dict(runtime.get("parameterValues", {}))

@@ -12,6 +12,7 @@ from scripts.targets.kfp.remote_run import RemoteRun, choose_experiment
 from scripts.targets.target import Target
 from scripts.targets.vertex.connection import VertexSession
 from scripts.targets.vertex.jobs import build_job, console_link, labels_for, submit
+from scripts.targets.vertex.publish import LATEST
 from scripts.targets.vertex.registry import TemplateRegistry
 from scripts.targets.vertex.schedules import VertexScheduleScope
 
@@ -75,6 +76,7 @@ class VertexTarget(Target):
         *,
         version: str | None,
         experiment: str | None,
+        repository: str = "",
     ) -> RemoteRun:
         """A run of a published template: ``version`` is a tag (default: this environment's
         ``latest``, else the newest version), resolved to its ``sha256:`` version."""
@@ -83,7 +85,7 @@ class VertexTarget(Target):
 
         scope = self.schedule_scope(None)
         package = pipeline.kfp_name
-        pinned = scope.pinned_version(package, version or "latest")
+        pinned = scope.pinned_version(package, version or LATEST)
         if pinned is None or (version and pinned.name != version):
             wanted = f"tag {version!r} of {package}" if version else package
             raise UsageError(
@@ -105,7 +107,7 @@ class VertexTarget(Target):
             template_uri=self.registry.template_uri(package, pinned.pipeline_version_id),
             pipeline_root=self.environment.pipeline_root or "",
             parameters=arguments,
-            labels=labels_for(scope.repository or project.name, experiment=vertex_experiment),
+            labels=labels_for(repository, experiment=vertex_experiment),
             enable_caching=False,  # a run asked for by hand runs every step
         )
         created = submit(

@@ -106,12 +106,18 @@ class VertexControl:
         with self.state.lock:
             self.gateway.denied.discard((permission, principal))
 
-    def fail_next(self, status: int, count: int = 1, path_contains: str | None = None) -> None:
+    def fail_next(
+        self,
+        status: int,
+        count: int = 1,
+        path_contains: str | None = None,
+        method: str | None = None,
+    ) -> None:
         """Answer the next `count` Vertex AI calls (or requests whose path contains
-        `path_contains`, token endpoints included) with `status`: 429 RESOURCE_EXHAUSTED,
-        503 UNAVAILABLE, 500 INTERNAL..."""
+        `path_contains`, token endpoints included; of `method` only, when given) with
+        `status`: 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, 500 INTERNAL..."""
         with self.state.lock:
-            self.gateway.faults.append(Fault(status, count, path_contains))
+            self.gateway.faults.append(Fault(status, count, path_contains, method))
 
     # -- looking ---------------------------------------------------------------------------------
 

@@ -121,6 +121,7 @@ class Fault:
     http_code: int
     remaining: int
     path_contains: str | None
+    method: str | None = None  # only requests of this method (a create, not the listing)
 
 
 @dataclass
@@ -149,10 +150,10 @@ class Gateway:
             if path == STS_PATH and method == "POST":
                 form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
                 body = {key: value for key, value in form.items() if key != "subject_token"}
-                self._inject_fault(path)
+                self._inject_fault(method, path)
                 return 200, self.tokens.exchange(form)
             body = _json_body(raw)
-            self._inject_fault(path)
+            self._inject_fault(method, path)
             principal = self.tokens.principal(headers.get("authorization", ""))
             impersonation = IMPERSONATION.match(path)
             if impersonation and method == "POST":
@@ -216,7 +217,7 @@ class Gateway:
         if refused:
             raise permission_denied(permission, resource, DOMAIN)
 
-    def _inject_fault(self, path: str) -> None:
+    def _inject_fault(self, method: str, path: str) -> None:
         """Raise the next fault a test queued for this path. Without `path_contains` a fault
         waits for a Vertex AI call, so token requests do not use it up."""
         with self.state.lock:
@@ -225,6 +226,7 @@ class Gateway:
                     hit = path != STS_PATH and not IMPERSONATION.match(path)
                 else:
                     hit = fault.path_contains in path
+                hit = hit and fault.method in (None, method)
                 if hit and fault.remaining > 0:
                     fault.remaining -= 1
                     raise injected(fault.http_code)
