@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATE, bake_ok
+from tests.conftest import COOKIECUTTER_JSON, TEMPLATE, bake_ok
 
 NASTY_TITLES = {
     "quotes": 'Acme\'s "ML" Pipelines',
@@ -29,7 +29,8 @@ NASTY_TITLES = {
 }
 
 
-PROMPT_COUNT = 12
+# One prompt per answer cookiecutter asks for (keys without a leading underscore).
+PROMPT_COUNT = len([key for key in COOKIECUTTER_JSON if not key.startswith("_")])
 
 
 def bake_typed(out_dir: Path, title: str) -> Path:

@@ -8,9 +8,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -41,13 +39,13 @@ class Failed(Exception):
 
 
 def call_with_retries(
-    function: Callable[[], T],
+    function: Callable[[], Any],
     policy: RetryPolicy,
     *,
     transient: Callable[[BaseException], bool | float],
     sleep: Callable[[float], None] = time.sleep,
     on_retry: Callable[[], None] = lambda: None,
-) -> T:
+) -> Any:
     """``function()``, retried while ``transient(error)`` says so, within the policy's attempts
     and total time. ``transient`` returns False (give up now), True (retry with backoff) or a
     number of seconds (the server's Retry-After). An error ``transient`` raises itself (an
