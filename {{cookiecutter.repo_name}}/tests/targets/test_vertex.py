@@ -40,6 +40,7 @@ NIGHTLY = (
     "  - {name: nightly, pipeline: train_model, cron: '0 3 * * *', environments: [prod],\n"
     "     parameters: {message: 'nightly run'}}\n"
 )
+HOURLY = "  - {name: hourly, pipeline: score, cron: '@hourly', environments: [prod]}\n"
 
 pytestmark = pytest.mark.usefixtures("clean_kfp_environment")
 
@@ -452,3 +453,16 @@ def test_credentials_that_cannot_be_refreshed_are_one_line(world, capsys):
     assert code == 1
     assert "the Google credentials could not be refreshed" in err
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_a_cron_macro_is_sent_as_five_fields(world, capsys):
+    """Vertex AI reads five-field crons only: @hourly goes as 0 * * * *, in its zone."""
+    repo, _, vertex, _ = world
+    assert publish(repo, capsys)[0] == 0
+    set_schedules(repo, NIGHTLY + HOURLY)
+    code, document, err = sync(repo, capsys)
+    assert code == 0, err
+    crons = sorted(s.cron for s in vertex.schedules)
+    assert crons == ["TZ=Europe/Amsterdam 0 * * * *", "TZ=Europe/Amsterdam 0 3 * * *"]
+    code, document, _ = sync(repo, capsys)
+    assert code == 0 and document["writes"] == 0  # the expanded form compares equal

@@ -45,7 +45,7 @@ def preview_schedules(repo: Repo, environment: Environment, *, base: str) -> Sch
     before = _base_schedules(repo, changes.base, environment.name) if changes.base else {}
     affected = {pipeline.selector for pipeline in changes.pipelines}
     report = ScheduleReport(
-        environment.name, environment.kfp_host, environment.timezone, f"merge of {base}", True
+        environment.name, environment.address, environment.timezone, f"merge of {base}", True
     )
     for key in sorted(set(head) | set(before)):
         row = _preview_row(key, before.get(key), head.get(key), affected, changes.all)

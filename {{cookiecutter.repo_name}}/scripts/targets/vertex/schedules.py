@@ -130,7 +130,11 @@ class VertexScheduleScope:
         return PinnedVersion(newest.digest, name, name, pipeline_id)
 
     def cron_for(self, cron: str, timezone: str) -> str:
-        return f"TZ={timezone} {cron}"
+        """``TZ=<zone> <5 fields>``: Vertex AI reads five fields only, so a macro such as
+        ``@hourly`` is sent expanded."""
+        from scripts.core.cron import standard_cron
+
+        return f"TZ={timezone} {standard_cron(cron)}"
 
     def spec_path(self, package: str, digest: str) -> Path:
         if digest not in self._specs:
