@@ -42,4 +42,11 @@ def test_demo_runs_the_ci_flow_end_to_end(tmp_path):
     summary = json.loads((repo / "build" / "publish.json").read_text())
     statuses = {p["selector"]: p["status"] for p in summary["pipelines"]}
     assert statuses == {"price-suggestion/train_model": "created"}
-    assert output.count("1 exists") == 1
+    assert output.count("1 exists") == 2  # on KFP, then on Vertex AI
+
+    # Prod moved to Vertex AI: a tagged template, experiments, a schedule made then kept.
+    vertex_part = output[output.index("Prod on Vertex AI instead") :]
+    assert "publish to prod (vertex-ai://acme-ml-prod/europe-west4)" in vertex_part
+    assert "price-suggestion-train-model/sha256:" in vertex_part
+    assert "3 experiments created" in vertex_part
+    assert "(1 create)" in vertex_part and "(1 unchanged)" in vertex_part

@@ -6,7 +6,11 @@
 4. run the pull-request flow: validate, codeowners --check, changed, the diff of what the change
    does to the compiled pipelines, compile --changed, a local run of the example pipeline, then
    publish to a KFP API test server started here (dry run, real upload, and the same upload
-   again to show it is idempotent).
+   again to show it is idempotent);
+5. the post-merge life on that server: schedules, then a night of trouble for monitor;
+6. prod moved to Vertex AI (`target: vertex` in environments.yml): publish and schedules
+   against the generated repo's Vertex AI and Artifact Registry test servers, reached with
+   Workload Identity Federation credentials as in GitHub Actions.
 
 Every step is the same `python -m scripts ...` command CI runs; the output says where the
 results are.
@@ -31,6 +35,15 @@ SHARED_CHANGE = (
 )
 # ... and a real one: the default seed of split_dataset, which the diff then shows.
 SHARED_EDIT = ("    seed: int = 42,\n", "    seed: int = 7,\n")
+GCP_PROJECT, GCP_REGION = "acme-ml-prod", "europe-west4"
+VERTEX_PROD = f"""\
+    target: vertex
+    project: {GCP_PROJECT}
+    region: {GCP_REGION}
+    registry: https://{GCP_REGION}-kfp.pkg.dev/{GCP_PROJECT}/pipelines
+    pipeline_root: gs://{GCP_PROJECT}-pipelines/root
+    service_account: pipelines@{GCP_PROJECT}.iam.gserviceaccount.com
+"""
 
 
 def banner(text: str) -> None:
@@ -61,6 +74,45 @@ def kfp_test_server(repo: Path):
             server.stop()
     finally:
         sys.path.remove(str(repo))
+
+
+@contextmanager
+def google_test_servers(repo: Path, folder: Path):
+    """The generated repo's Vertex AI and Artifact Registry test servers (TLS with a throwaway
+    CA), and the environment a job gets from google-github-actions/auth plus the endpoint
+    overrides: what the commands need to reach them."""
+    sys.path.insert(0, str(repo))
+    try:
+        from tests.servers.artifact_registry import ArtifactRegistryServer
+        from tests.servers.tls import make_tls_files
+        from tests.servers.vertex_api import VertexApiServer
+        from tests.servers.vertex_fixtures import credentials_environment
+
+        tls = make_tls_files(folder / "tls")
+        with (
+            VertexApiServer(tls=tls, project=GCP_PROJECT, location=GCP_REGION) as vertex,
+            ArtifactRegistryServer(tls) as registry,
+        ):
+            env = credentials_environment(vertex, folder / "gcp-credentials")
+            env |= {
+                "REQUESTS_CA_BUNDLE": str(tls.ca_cert),
+                "SSL_CERT_FILE": str(tls.ca_cert),
+                "VERTEX_API_ENDPOINT": vertex.endpoint,
+                "KFP_REGISTRY_HOST": registry.add_repository(GCP_PROJECT, "pipelines"),
+            }
+            yield env
+    finally:
+        sys.path.remove(str(repo))
+
+
+def prod_on_vertex(repo: Path) -> None:
+    """environments.yml's prod as a platform team switches it to Vertex AI."""
+    path = repo / "environments.yml"
+    text = path.read_text(encoding="utf-8")
+    old = '  prod:\n    kfp_host: "https://kfp.example.com"\n'
+    if old not in text:
+        raise SystemExit("demo: environments.yml no longer has the default prod kfp_host")
+    path.write_text(text.replace(old, "  prod:\n" + VERTEX_PROD), encoding="utf-8")
 
 
 def night_with_trouble(server) -> str:
@@ -146,6 +198,19 @@ def main(argv: list[str] | None = None) -> int:
             "--dry-run",
             env=env,
         )
+
+    banner("Prod on Vertex AI instead: environments.yml says target: vertex, nothing else moves")
+    prod_on_vertex(repo)
+    scripts(repo, "validate")
+    with google_test_servers(repo, out_dir / "google") as env:
+        print("(Vertex AI and Artifact Registry test servers; Workload Identity credentials)")
+        banner("Publish to prod: templates tagged in Artifact Registry, Vertex AI Experiments")
+        scripts(repo, "publish", "--env", "prod", env=env)
+        banner("Publish again: the tags already name the same specs (idempotent)")
+        scripts(repo, "publish", "--env", "prod", env=env)
+        banner("Schedules on Vertex AI: pinned to sha256 versions, the cron with its TZ=")
+        scripts(repo, "schedules", "--env", "prod", env=env)
+        scripts(repo, "schedules", "--env", "prod", env=env)
 
     banner("Done")
     print(

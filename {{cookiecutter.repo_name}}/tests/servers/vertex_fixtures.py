@@ -104,15 +104,11 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def vertex_credentials(
-    vertex_server: VertexApiServer,
-    trust_test_ca: TlsFiles,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> VertexCredentials:
-    folder = tmp_path / "gcp-credentials"
-    folder.mkdir()
+def credentials_environment(server: VertexApiServer, folder: Path) -> dict[str, str]:
+    """The environment variables that make `google.auth.default()` use Workload Identity
+    Federation credentials against `server` (written into `folder`), offline: what
+    google-github-actions/auth leaves a job, with the metadata server out of reach."""
+    folder.mkdir(parents=True, exist_ok=True)
     token = folder / "oidc-token"
     token.write_text(github_oidc_token())
     path = folder / "gha-creds.json"
@@ -122,27 +118,39 @@ def vertex_credentials(
                 "type": "external_account",
                 "audience": WORKLOAD_PROVIDER,
                 "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-                "token_url": vertex_server.sts_url,
-                "service_account_impersonation_url": vertex_server.impersonation_url(
-                    SERVICE_ACCOUNT
-                ),
+                "token_url": server.sts_url,
+                "service_account_impersonation_url": server.impersonation_url(SERVICE_ACCOUNT),
                 "credential_source": {"file": str(token)},
             },
             indent=2,
         )
     )
     metadata = f"127.0.0.1:{_closed_port()}"
-    environment = {
+    return {
         "GOOGLE_APPLICATION_CREDENTIALS": str(path),
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
+        "GOOGLE_CLOUD_PROJECT": server.project,
         "NO_GCE_CHECK": "true",
         "GCE_METADATA_HOST": metadata,
         "GCE_METADATA_IP": metadata,
         "CLOUDSDK_CONFIG": str(folder / "gcloud"),
     }
+
+
+@pytest.fixture
+def vertex_credentials(
+    vertex_server: VertexApiServer,
+    trust_test_ca: TlsFiles,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> VertexCredentials:
+    folder = tmp_path / "gcp-credentials"
+    environment = credentials_environment(vertex_server, folder)
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
-    return VertexCredentials(path, token, SERVICE_ACCOUNT, PROJECT, WORKLOAD_PROVIDER)
+    path = Path(environment["GOOGLE_APPLICATION_CREDENTIALS"])
+    return VertexCredentials(
+        path, folder / "oidc-token", SERVICE_ACCOUNT, vertex_server.project, WORKLOAD_PROVIDER
+    )
 
 
 @pytest.fixture

@@ -466,3 +466,33 @@ def test_a_cron_macro_is_sent_as_five_fields(world, capsys):
     assert crons == ["TZ=Europe/Amsterdam 0 * * * *", "TZ=Europe/Amsterdam 0 3 * * *"]
     code, document, _ = sync(repo, capsys)
     assert code == 0 and document["writes"] == 0  # the expanded form compares equal
+
+
+NODE_PINNED = (
+    '"""Pinned to a node pool."""\n\nfrom kfp import dsl, kubernetes\n\n'
+    "from ._helpers import say\n\n\n"
+    "@dsl.pipeline\n"
+    'def pinned(message: str = "x"):\n'
+    "    task = say(message=message)\n"
+    '    kubernetes.add_node_selector(task, label_key="pool", label_value="cpu")\n'
+)
+
+
+def test_a_spec_with_a_kubernetes_platform_spec_runs_from_its_pipeline_spec(world, capsys):
+    """kfp-kubernetes compiles a second YAML document (the platform spec): the registry keeps
+    the file whole, Vertex AI jobs and schedules get the pipeline spec alone."""
+    repo, _, vertex, _ = world
+    repo.write("pipelines/alpha/pinned.py", NODE_PINNED)
+    assert cli.main(["compile", "--repo", str(repo.path), "--all"]) == 0
+    compiled = (repo.path / "build" / "pipelines" / "alpha" / "pinned.yaml").read_text()
+    assert "\n---\n" in compiled and "platforms:" in compiled
+    assert publish(repo, capsys)[0] == 0
+    pinned = "  - {name: pinned, pipeline: pinned, cron: '0 5 * * *', environments: [prod]}\n"
+    set_schedules(repo, "schedules:\n" + pinned)
+    code, document, err = sync(repo, capsys)
+    assert code == 0, err
+    assert [r["action"] for r in document["schedules"]] == ["create"]
+    (schedule,) = vertex.schedules
+    job = schedule.create_pipeline_job_request["pipelineJob"]
+    assert job["pipelineSpec"]["pipelineInfo"]["name"] == "alpha-pinned"
+    assert "platforms" not in job["pipelineSpec"]

@@ -137,8 +137,12 @@ class VertexScheduleScope:
         return f"TZ={timezone} {standard_cron(cron)}"
 
     def spec_path(self, package: str, digest: str) -> Path:
+        """The version's pipeline spec as a local file Vertex AI jobs are built from: the
+        first YAML document only. A spec compiled with kfp-kubernetes has a second one, the
+        Kubernetes platform spec, which the SDK cannot read and Vertex AI has no use for."""
         if digest not in self._specs:
-            self._specs[digest] = self.registry.download(package, digest, self._folder)
+            downloaded = self.registry.download(package, digest, self._folder)
+            self._specs[digest] = pipeline_document(downloaded)
         return self._specs[digest]
 
     def spec_of(self, version: PinnedVersion) -> dict[str, Any]:
@@ -316,6 +320,19 @@ class VertexScheduleScope:
     def run_link(self, run_id: str) -> str:
         environment = self.session.environment
         return console_link(run_id, environment.project or "", environment.region or "")
+
+
+def pipeline_document(path: Path) -> Path:
+    """``path`` itself when it holds one YAML document, else a sibling file with the first."""
+    import yaml
+
+    with path.open(encoding="utf-8") as file:
+        documents = [document for document in yaml.safe_load_all(file) if document]
+    if len(documents) <= 1:
+        return path
+    first = path.with_suffix(".pipeline.yaml")
+    first.write_text(yaml.safe_dump(documents[0], sort_keys=False), encoding="utf-8")
+    return first
 
 
 def remote_schedule(
