@@ -31,6 +31,11 @@ def local_spec(package: Path) -> Any:
     return {"pipeline_spec": documents[0], "platform_spec": documents[1]}
 
 
+def pipeline_part(spec: Any) -> Any:
+    """The pipeline spec of what ``local_spec`` read (without the platform spec)."""
+    return _split(spec)[0]
+
+
 def _split(spec: Any) -> tuple[Any, Any]:
     if isinstance(spec, dict) and isinstance(spec.get("pipeline_spec"), dict):
         return spec["pipeline_spec"], spec.get("platform_spec") or None

@@ -17,13 +17,14 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from scripts.core.errors import ConfigError
 from scripts.core.retry import Failed, RetryPolicy, call_with_retries
+from scripts.core.timestamps import rfc3339
 from scripts.targets.kfp.auth import Auth
 from scripts.targets.kfp.errors import (
     TRANSIENT_STATUSES,
@@ -49,8 +50,7 @@ def predicate(key: str, operation: str, value: str | Sequence[str] | datetime) -
     RFC 3339 UTC ``timestamp_value`` (as a ``string_value`` the server would compare it with
     the integer column as a string, and match nearly everything)."""
     if isinstance(value, datetime):
-        stamp = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"key": key, "operation": operation, "timestamp_value": stamp}
+        return {"key": key, "operation": operation, "timestamp_value": rfc3339(value)}
     if isinstance(value, str):
         return {"key": key, "operation": operation, "string_value": value}
     return {"key": key, "operation": operation, "string_values": {"values": list(value)}}

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from scripts.core.timestamps import EPOCH, set_time
 from scripts.targets.kfp.api import KfpApi, list_filter, predicate
 
 PAGE_SIZE = 200
@@ -44,7 +45,6 @@ STATE_NAMES = {
     "disabled": "CANCELED",
     "paused": "PAUSED",
 }
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -70,22 +70,15 @@ def normal_state(value: Any) -> str:
     return STATE_NAMES.get(text.lower(), text.upper() or "RUNTIME_STATE_UNSPECIFIED")
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return None if value <= EPOCH else value
-
-
 def run_row(run: Any) -> RunRow:
     return RunRow(
         run_id=run.run_id or "",
         recurring_run_id=run.recurring_run_id or "",
         display_name=run.display_name or "",
         state=normal_state(run.state),
-        created_at=_time(run.created_at),
-        scheduled_at=_time(run.scheduled_at),
-        finished_at=_time(run.finished_at),
+        created_at=set_time(run.created_at),
+        scheduled_at=set_time(run.scheduled_at),
+        finished_at=set_time(run.finished_at),
     )
 
 

@@ -21,9 +21,9 @@ from typing import Any
 from scripts.targets.cleanup.plan import Inventory, Item, PipelineInfo, Plan, VersionInfo
 from scripts.targets.errors import TargetError
 from scripts.targets.publish.marks import PrMark
+from scripts.targets.vertex.publish import PR_TAG
 from scripts.targets.vertex.registry import TemplateRegistry
 
-PR_TAG = re.compile(r"^pr-(?P<number>[0-9]+)-(?P<sha>[0-9a-f]{8})$")
 PROTECTED = re.compile(r"^(latest|(main|master)-[0-9a-f]{8})$")
 
 

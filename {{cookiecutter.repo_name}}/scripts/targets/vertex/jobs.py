@@ -17,12 +17,15 @@ are computed once.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scripts.build.specs import local_spec, pipeline_part
 from scripts.core.naming import label_value
+from scripts.core.timestamps import set_time
 from scripts.targets.kfp.run_queries import RunRow
 
 MANAGED_BY = "kfp-monorepo"
@@ -128,6 +131,68 @@ def submit(session: Any, job: Any, *, service_account: str, what: str) -> Any:
         return found.gca_resource
 
 
+class Templates:
+    """The registry versions an environment's jobs are built from: each downloaded once, as
+    the pipeline spec alone (a spec compiled with kfp-kubernetes has a second YAML document,
+    the Kubernetes platform spec, which the SDK cannot read and Vertex AI has no use for),
+    then made into jobs that run as the environment's service account."""
+
+    def __init__(self, session: Any, registry: Any):
+        self.session = session
+        self.registry = registry
+        self._folder = Path(tempfile.mkdtemp(prefix="vertex-specs-"))
+        self._specs: dict[str, Path] = {}  # digest -> the pipeline spec's file
+
+    def spec_path(self, package: str, digest: str) -> Path:
+        if digest not in self._specs:
+            downloaded = self.registry.download(package, digest, self._folder)
+            self._specs[digest] = pipeline_document(downloaded)
+        return self._specs[digest]
+
+    def spec(self, package: str, digest: str) -> dict[str, Any]:
+        """The pipeline spec of ``package@digest``."""
+        return dict(local_spec(self.spec_path(package, digest)))
+
+    def job(
+        self,
+        package: str,
+        digest: str,
+        *,
+        display_name: str,
+        parameters: Mapping[str, Any],
+        labels: Mapping[str, str],
+        enable_caching: bool | None = None,
+    ) -> Any:
+        """A job (not created) of ``package@digest`` as this environment runs it: its pipeline
+        root, and the ``sha256:`` version as the template it names."""
+        return build_job(
+            self.spec_path(package, digest),
+            display_name=display_name,
+            template_uri=self.registry.template_uri(package, digest),
+            pipeline_root=self.session.environment.pipeline_root or "",
+            parameters=parameters,
+            labels=labels,
+            enable_caching=enable_caching,
+        )
+
+    def start(self, job: Any, what: str) -> Any:
+        """Create ``job`` as this environment's service account; the created resource."""
+        service_account = self.session.environment.service_account or ""
+        return submit(self.session, job, service_account=service_account, what=what)
+
+
+def pipeline_document(path: Path) -> Path:
+    """``path`` itself when it holds the pipeline spec alone, else a sibling file with it."""
+    import yaml
+
+    spec = local_spec(path)
+    if pipeline_part(spec) is spec:
+        return path
+    first = path.with_suffix(".pipeline.yaml")
+    first.write_text(yaml.safe_dump(pipeline_part(spec), sort_keys=False), encoding="utf-8")
+    return first
+
+
 def run_row(job: Any, schedules_by_label: Mapping[str, str] | None = None) -> RunRow:
     """A Vertex job (SDK object or its resource) as monitor's ``RunRow``: its schedule from
     ``scheduleName``, else from our schedule label (``schedules_by_label``: label -> name)."""
@@ -140,22 +205,10 @@ def run_row(job: Any, schedules_by_label: Mapping[str, str] | None = None) -> Ru
         recurring_run_id=schedule,
         display_name=resource.display_name,
         state=STATES.get(state, state.removeprefix("PIPELINE_STATE_")),
-        created_at=aware(resource.create_time),
+        created_at=set_time(resource.create_time),
         scheduled_at=None,  # a Vertex job does not record its slot; created_at stands in
-        finished_at=aware(resource.end_time),
+        finished_at=set_time(resource.end_time),
     )
-
-
-def aware(value: Any) -> datetime | None:
-    """Proto timestamps come back as datetimes (unset: None or the epoch)."""
-    if not isinstance(value, datetime):
-        return None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return None if value.timestamp() <= 0 else value
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def console_link(resource_name: str, project: str, region: str, kind: str = "runs") -> str:

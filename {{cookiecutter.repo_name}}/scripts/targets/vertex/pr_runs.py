@@ -17,13 +17,13 @@ from typing import Any
 from scripts.core.naming import label_value, vertex_experiment_name
 from scripts.targets.kfp.pr_runs import PrRun, StartedRun, VersionMissing
 from scripts.targets.vertex.connection import VertexSession
-from scripts.targets.vertex.jobs import build_job, console_link, labels_for, run_row, submit
+from scripts.targets.vertex.jobs import console_link, labels_for, run_row
 
 
-def start_pr_run(session: VertexSession, scope: Any, request: Any, pr: Any) -> StartedRun:
+def start_pr_run(session: VertexSession, templates: Any, request: Any, pr: Any) -> StartedRun:
     from scripts.build.parameters import bind_parameters
 
-    registry = scope.registry
+    registry = templates.registry
     digest = registry.tag_target(request.kfp_name, request.version)
     if digest is None:
         raise VersionMissing(
@@ -31,10 +31,7 @@ def start_pr_run(session: VertexSession, scope: Any, request: Any, pr: Any) -> S
             "pull-request workflow may still be publishing it, or this pull request does not "
             "change the pipeline (then nothing was uploaded for it)"
         )
-    spec_path = scope.spec_path(request.kfp_name, digest)
-    from scripts.core.yaml_io import load_yaml_mapping
-
-    spec = load_yaml_mapping(spec_path, display_path=spec_path.name).value
+    spec = templates.spec(request.kfp_name, digest)
     where = f"{request.display_name} (version {request.version})"
     arguments = bind_parameters(spec, request.parameters, pipeline=where, path="")
     project, _, experiment = request.experiment.partition("/")
@@ -47,21 +44,15 @@ def start_pr_run(session: VertexSession, scope: Any, request: Any, pr: Any) -> S
         "kfp-monorepo-by": label_value(pr.login),
     }
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-    job = build_job(
-        spec_path,
+    job = templates.job(
+        request.kfp_name,
+        digest,
         display_name=f"{request.display_name} {request.version} PR #{pr.number} {stamp}",
-        template_uri=registry.template_uri(request.kfp_name, digest),
-        pipeline_root=session.environment.pipeline_root or "",
         parameters=arguments,
         labels=labels,
         enable_caching=False if request.no_cache else None,
     )
-    created = submit(
-        session,
-        job,
-        service_account=session.environment.service_account or "",
-        what=f"start a run of {request.kfp_name} {request.version}",
-    )
+    created = templates.start(job, f"start a run of {request.kfp_name} {request.version}")
     return StartedRun(
         run_id=created.name,
         link=console_link(created.name, session.project, session.region),

@@ -20,6 +20,7 @@ file, which ``compile`` makes reproducible.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -33,6 +34,10 @@ from scripts.targets.vertex.connection import VertexError, VertexSession
 from scripts.targets.vertex.registry import TemplateRegistry, digest_of, spec_package
 
 LATEST = "latest"
+
+
+# What ``pull_request_tag`` writes, as cleanup reads it back.
+PR_TAG = re.compile(r"^pr-(?P<number>[0-9]+)-(?P<sha>[0-9a-f]{8})$")
 
 
 def pull_request_tag(mark: Any, version: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from scripts.build.specs import local_spec, pipeline_part
 from scripts.targets.vertex.connection import BearerAuth, VertexError, VertexSession
 
 SERVICE = "Artifact Registry"
@@ -37,12 +38,9 @@ def digest_of(path: Path) -> str:
 
 
 def spec_package(path: Path) -> str:
-    """The package Artifact Registry files a spec under: its ``pipelineInfo.name`` (the first
-    YAML document; a second one is the platform spec)."""
-    import yaml
-
-    with path.open(encoding="utf-8") as file:
-        document = next(yaml.safe_load_all(file), None) or {}
+    """The package Artifact Registry files a spec under: its ``pipelineInfo.name`` (of the
+    pipeline spec; a second YAML document is the platform spec)."""
+    document = pipeline_part(local_spec(path))
     info = document.get("pipelineInfo", {}) if isinstance(document, dict) else {}
     return str(info.get("name", ""))
 

@@ -18,26 +18,23 @@ and ``monitor`` judges exactly as on KFP.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from scripts.core.errors import UsageError
 from scripts.core.naming import label_value, vertex_experiment_name
+from scripts.core.timestamps import rfc3339, set_time
 from scripts.targets.kfp.run_queries import RunRow
 from scripts.targets.schedules.model import Config, DesiredSchedule, RemoteSchedule, same_config
 from scripts.targets.vertex.connection import VertexError, VertexSession
 from scripts.targets.vertex.jobs import (
     ACTIVE,
     MANAGED_BY,
-    aware,
-    build_job,
+    Templates,
     console_link,
     labels_for,
-    rfc3339,
     run_row,
 )
 from scripts.targets.vertex.publish import LATEST
@@ -85,8 +82,7 @@ class VertexScheduleScope:
         self.repository = repository
         self.writes = 0
         self.requests = 0
-        self._folder = Path(tempfile.mkdtemp(prefix="vertex-specs-"))
-        self._specs: dict[str, Path] = {}  # digest -> downloaded spec
+        self.templates = Templates(session, registry)
         self._by_label: dict[str, str] = {}  # schedule label -> one schedule of that key
 
     def _call(self, what: str, function, *args, **kwargs) -> Any:
@@ -136,20 +132,8 @@ class VertexScheduleScope:
 
         return f"TZ={timezone} {standard_cron(cron)}"
 
-    def spec_path(self, package: str, digest: str) -> Path:
-        """The version's pipeline spec as a local file Vertex AI jobs are built from: the
-        first YAML document only. A spec compiled with kfp-kubernetes has a second one, the
-        Kubernetes platform spec, which the SDK cannot read and Vertex AI has no use for."""
-        if digest not in self._specs:
-            downloaded = self.registry.download(package, digest, self._folder)
-            self._specs[digest] = pipeline_document(downloaded)
-        return self._specs[digest]
-
     def spec_of(self, version: PinnedVersion) -> dict[str, Any]:
-        from scripts.core.yaml_io import load_yaml_mapping
-
-        path = self.spec_path(version.package, version.pipeline_version_id)
-        return dict(load_yaml_mapping(path, display_path=path.name).value)
+        return self.templates.spec(version.package, version.pipeline_version_id)
 
     def ensure_experiment(self, name: str) -> str:
         """The label of ``<project>/<experiment>``'s Vertex AI experiment; a name that cannot
@@ -199,12 +183,10 @@ class VertexScheduleScope:
         from google.cloud import aiplatform
 
         config = desired.config
-        spec = self.spec_path(config.pipeline_id, config.version_id)
-        job = build_job(
-            spec,
+        job = self.templates.job(
+            config.pipeline_id,
+            config.version_id,
             display_name=desired.key,
-            template_uri=self.registry.template_uri(config.pipeline_id, config.version_id),
-            pipeline_root=self.session.environment.pipeline_root or "",
             parameters=config.parameters,
             labels=labels_for(
                 self.repository,
@@ -322,19 +304,6 @@ class VertexScheduleScope:
         return console_link(run_id, environment.project or "", environment.region or "")
 
 
-def pipeline_document(path: Path) -> Path:
-    """``path`` itself when it holds one YAML document, else a sibling file with the first."""
-    import yaml
-
-    with path.open(encoding="utf-8") as file:
-        documents = [document for document in yaml.safe_load_all(file) if document]
-    if len(documents) <= 1:
-        return path
-    first = path.with_suffix(".pipeline.yaml")
-    first.write_text(yaml.safe_dump(documents[0], sort_keys=False), encoding="utf-8")
-    return first
-
-
 def remote_schedule(
     resource: Any, repository: str, *, paused: bool | None = None
 ) -> RemoteSchedule:
@@ -363,7 +332,7 @@ def remote_schedule(
             max_concurrency=int(resource.max_concurrent_run_count or 1),
             no_catchup=labels.get("kfp-monorepo-catchup") != "true",
         ),
-        created_at=aware(resource.create_time),
+        created_at=set_time(resource.create_time),
         namespace=None,
         key=resource.display_name if mine else None,
     )

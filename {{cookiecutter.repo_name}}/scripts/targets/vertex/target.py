@@ -11,7 +11,7 @@ from scripts.core.errors import UsageError
 from scripts.targets.kfp.remote_run import RemoteRun, choose_experiment
 from scripts.targets.target import Target
 from scripts.targets.vertex.connection import VertexSession
-from scripts.targets.vertex.jobs import build_job, console_link, labels_for, submit
+from scripts.targets.vertex.jobs import console_link, labels_for
 from scripts.targets.vertex.publish import LATEST
 from scripts.targets.vertex.registry import TemplateRegistry
 from scripts.targets.vertex.schedules import VertexScheduleScope
@@ -101,21 +101,15 @@ class VertexTarget(Target):
         )
         experiment_name = choose_experiment(project, experiment)
         vertex_experiment = vertex_experiment_name(project.name, experiment_name)
-        job = build_job(
-            scope.spec_path(package, pinned.pipeline_version_id),
+        job = scope.templates.job(
+            package,
+            pinned.pipeline_version_id,
             display_name=pipeline.selector,
-            template_uri=self.registry.template_uri(package, pinned.pipeline_version_id),
-            pipeline_root=self.environment.pipeline_root or "",
             parameters=arguments,
             labels=labels_for(repository, experiment=vertex_experiment),
             enable_caching=False,  # a run asked for by hand runs every step
         )
-        created = submit(
-            self.session,
-            job,
-            service_account=self.environment.service_account or "",
-            what=f"start a run of {package}",
-        )
+        created = scope.templates.start(job, f"start a run of {package}")
         return RemoteRun(
             run_id=created.name,
             link=console_link(created.name, self.session.project, self.session.region),
@@ -134,7 +128,7 @@ class VertexTarget(Target):
     def start_pr_run(self, namespace: str | None, request: Any, pr: Any) -> Any:
         from scripts.targets.vertex.pr_runs import start_pr_run
 
-        return start_pr_run(self.session, self.schedule_scope(None), request, pr)
+        return start_pr_run(self.session, self.schedule_scope(None).templates, request, pr)
 
     def pr_runs(self, namespace: str | None, repository: str, number: int) -> list[Any]:
         from scripts.targets.vertex.pr_runs import pr_runs
